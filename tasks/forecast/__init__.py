@@ -1,0 +1,1 @@
+"""The demand-forecast pipeline's stages: refine (silver), features (gold), train, evaluate."""
