@@ -54,3 +54,8 @@ def dataset_dir(data_root: Path, layer: str, name: str) -> Path:
     """``<data_root>/<layer>/<name>``: the folder holding every version of a dataset."""
     s = spec(layer, name)
     return Path(data_root) / s.layer / s.name
+
+
+def landing_dir(data_root: Path) -> Path:
+    """``<data_root>/landing``: where raw files arrive before ingest (generated defaults go here)."""
+    return Path(data_root) / "landing"
