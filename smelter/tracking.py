@@ -98,7 +98,7 @@ def register_and_promote(
     if promoted:
         client.set_registered_model_alias(model_name, CHAMPION, mv.version)
     decision = Promotion(model_name, str(mv.version), metric, float(score),
-                         champ.version if champ else None, champ_score, promoted, reason)
+                         str(champ.version) if champ else None, champ_score, promoted, reason)
     client.set_model_version_tag(model_name, mv.version, "champion_decision", reason)
     if run_id:
         client.log_param(run_id, "registered_version", mv.version)

@@ -25,6 +25,8 @@ from tasks.forecast.model import ForecasterParams, feature_importance, fit_forec
 
 MODEL_NAME = "icecream-demand"
 EXPERIMENT = "demand-forecast"
+SKOPS_TRUSTED = ["collections.OrderedDict", "lightgbm.basic.Booster", "lightgbm.sklearn.LGBMRegressor",
+                 "tasks.forecast.model.CategoryCast"]
 
 
 def split_frames(gold: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -64,6 +66,7 @@ def train_and_track(settings: Settings, params: ForecasterParams, model_name: st
         info = mlflow.sklearn.log_model(
             model, name="model", signature=infer_signature(test[FEATURES], predicted),
             input_example=test[FEATURES].head(3), pip_requirements=pip_requirements("lightgbm", "scikit-learn"),
+            skops_trusted_types=SKOPS_TRUSTED,
         )
         decision = register_and_promote(info.model_uri, model_name, "test_rmse", metrics["test_rmse"],
                                         higher_is_better=False, run_id=run.info.run_id)

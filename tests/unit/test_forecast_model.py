@@ -1,0 +1,91 @@
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smelter import lake
+from smelter.tracking import configure_mlflow
+from tasks.forecast.evaluate import evaluate, regression_metrics, seasonal_naive
+from tasks.forecast.features import GOLD_COLUMNS
+from tasks.forecast.model import ForecasterParams, fit_forecaster, predict
+from tasks.forecast.train import split_frames, train_and_track
+
+
+def tiny_gold(seed: int = 0, states=("Ohio", "Texas"), start="2021-01-01", end="2022-02-28") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(start, end, freq="D")
+    rows = []
+    for i, state in enumerate(states):
+        pop = 1_000_000 * (i + 1)
+        season = 1 + 0.5 * np.sin(2 * np.pi * dates.dayofyear / 365)
+        units = rng.poisson(100 * (i + 1) * season)
+        rows.append(pd.DataFrame({
+            "date": dates.date, "state": state, "year": dates.year, "month": dates.month,
+            "day_of_year": dates.dayofyear, "day_of_week": dates.dayofweek,
+            "week_of_year": dates.isocalendar().week.to_numpy().astype(int), "is_weekend": (dates.dayofweek >= 5).astype(int),
+            "is_holiday": 0, "population": pop, "units_sold": units,
+            "split": np.where(dates >= "2022-01-01", "test", "train")}))
+    return pd.concat(rows, ignore_index=True)[GOLD_COLUMNS]
+
+
+def test_regression_metrics_known_values():
+    m = regression_metrics(np.array([1.0, 2.0, 0.0]), np.array([2.0, 2.0, 1.0]))
+    assert m["mae"] == pytest.approx(2 / 3)
+    assert m["rmse"] == pytest.approx(np.sqrt(2 / 3))
+    assert m["mape"] == pytest.approx(50.0)  # zero actuals excluded
+
+
+def test_seasonal_naive_takes_same_day_last_year_per_state():
+    history = pd.DataFrame({"date": [dt.date(2021, 3, 1), dt.date(2021, 3, 1)], "state": ["Ohio", "Texas"],
+                            "units_sold": [5, 9]})
+    target = pd.DataFrame({"date": [dt.date(2022, 3, 1), dt.date(2022, 3, 1), dt.date(2022, 3, 2)],
+                           "state": ["Texas", "Ohio", "Ohio"]})
+    got = seasonal_naive(history, target)
+    assert got.iloc[:2].tolist() == [9, 5] and np.isnan(got.iloc[2])
+
+
+def test_evaluate_without_history_is_a_clear_error():
+    test = tiny_gold().query("split == 'test'")
+    with pytest.raises(ValueError, match="a year of history"):
+        evaluate(test, np.zeros(len(test)), history=test.iloc[:0])
+
+
+def test_model_handles_unseen_state_and_is_deterministic():
+    gold = tiny_gold()
+    train, test = split_frames(gold)
+    a = predict(fit_forecaster(train, ForecasterParams(num_iterations=20, seed=3)), test)
+    b = predict(fit_forecaster(train, ForecasterParams(num_iterations=20, seed=3)), test)
+    np.testing.assert_array_equal(a, b)
+    odd = test.head(2).assign(state="Atlantis")
+    assert np.isfinite(predict(fit_forecaster(train, ForecasterParams(num_iterations=20)), odd)).all()
+
+
+def test_split_frames_needs_both_parts():
+    with pytest.raises(ValueError, match="0 test"):
+        split_frames(tiny_gold().query("split == 'train'"))
+
+
+def test_train_and_track_registers_and_moves_champion_only_when_better(settings):
+    import mlflow
+    from mlflow import MlflowClient
+
+    configure_mlflow(settings)
+    lake.publish_pandas(tiny_gold(), settings.data_root, "gold", "demand_features")
+    good = train_and_track(settings, ForecasterParams(num_iterations=60, seed=1), model_name="demand-test")
+    assert good["promotion"]["promoted"] and good["promotion"]["version"] == "1"
+    assert good["metrics"]["test_rmse"] < good["metrics"]["baseline_rmse"]
+    worse = train_and_track(settings, ForecasterParams(num_iterations=1, learning_rate=0.01, seed=1),
+                            model_name="demand-test")
+    assert not worse["promotion"]["promoted"] and worse["promotion"]["champion_version"] == "1"
+    client = MlflowClient()
+    assert str(client.get_model_version_by_alias("demand-test", "champion").version) == "1"
+    run = client.get_run(worse["run_id"])
+    assert "does not beat" in run.data.tags["champion_decision"]
+    assert {"test_rmse", "test_mae", "test_mape", "baseline_rmse", "baseline_mae", "baseline_mape"} <= set(run.data.metrics)
+    assert run.inputs.dataset_inputs[0].dataset.digest
+    artifacts = {a.path for a in client.list_artifacts(good["run_id"], "plots")}
+    assert artifacts == {"plots/feature_importance.png", "plots/forecast_vs_actual.png"}
+    model = mlflow.pyfunc.load_model("models:/demand-test@champion")
+    test = tiny_gold().query("split == 'test'")
+    assert model.predict(test[model.metadata.get_input_schema().input_names()]).shape == (len(test),)
