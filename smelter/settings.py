@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -48,6 +48,22 @@ class LakeSettings(BaseModel):
     keep_versions: int = 5
 
 
+class ServingSettings(BaseModel):
+    """The online endpoint: which registered model it serves, where, and its limits.
+
+    The key comes from ``SMELTER_SERVING__API_KEY`` or ``api_key_file`` (kept outside
+    the repository); with neither, scoring needs no key.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    model_uri: str = "models:/icecream-demand@champion"
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
+    max_rows: int = 1000
+    alias_poll_seconds: float = 5.0
+
+
 class Settings(BaseSettings):
     """Everything configurable in Smelter, in one place."""
 
@@ -59,6 +75,7 @@ class Settings(BaseSettings):
     spark: SparkSettings = SparkSettings()
     mlflow: MlflowSettings = MlflowSettings()
     lake: LakeSettings = LakeSettings()
+    serving: ServingSettings = ServingSettings()
     prefect_api_url: str | None = None
 
     @property

@@ -1,0 +1,99 @@
+"""The HTTP layer of the online endpoint (Starlette on uvicorn): routes only.
+
+``POST /score`` (Azure ML's path) and ``POST /invocations`` (MLflow's) score;
+``GET /health`` is 200 once a model is loaded, else 503; ``GET /metadata`` names
+the served model and its input schema. Parsing and checks live in
+:mod:`smelter.serving.payload` and :mod:`smelter.serving.schema`, the model in
+:mod:`smelter.serving.holder`.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from smelter.serving.holder import ModelHolder, ServedModel
+from smelter.serving.keys import bearer_ok
+from smelter.serving.payload import RequestError, body_columns, parse_json
+from smelter.serving.schema import to_frame
+
+log = logging.getLogger(__name__)
+
+
+def _json(content: Any, status: int = 200, headers: dict | None = None) -> Response:
+    body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+    return Response(body, status, headers, media_type="application/json")
+
+
+def _error(status: int, message: str) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return _json({"error": message}, status, headers)
+
+
+def jsonable(predictions: Any) -> Any:
+    """Model output (ndarray, Series, DataFrame, list) -> a value orjson can write."""
+    if isinstance(predictions, pd.DataFrame):
+        return predictions.to_dict(orient="records")
+    if isinstance(predictions, pd.Series):
+        predictions = predictions.to_numpy()
+    if isinstance(predictions, np.ndarray) and predictions.dtype.kind not in "biuf":
+        return predictions.tolist()
+    return predictions
+
+
+def score_body(raw: bytes, served: ServedModel, max_rows: int) -> dict:
+    """Request bytes -> ``{"predictions", "model", "version"}``; bad input raises RequestError."""
+    frame = to_frame(body_columns(parse_json(raw), max_rows), served.types)
+    predictions = served.model.predict(frame)
+    return {"predictions": jsonable(predictions), "model": served.name, "version": served.version}
+
+
+def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_seconds: float) -> Starlette:
+    """The ASGI app; starting it starts the holder's alias poller, stopping it stops the poller."""
+
+    async def score(request: Request) -> Response:
+        if not bearer_ok(request.headers.get("authorization"), api_key):
+            return _error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
+        served = holder.current  # read once: this request keeps this version to the end
+        if served is None:
+            return _error(503, f"model {holder.ref.name} is not loaded yet")
+        try:
+            result = score_body(await request.body(), served, max_rows)
+        except RequestError as exc:
+            return _error(exc.status, exc.message)
+        except Exception as exc:  # the model itself failed on input that passed the checks
+            log.exception("prediction failed")
+            return _error(500, f"model {served.name} v{served.version} failed: {type(exc).__name__}: {exc}")
+        return _json(result, headers={"X-Model-Name": served.name, "X-Model-Version": served.version})
+
+    async def health(request: Request) -> Response:
+        served = holder.current
+        if served is None:
+            return _json({"status": "loading", "error": holder.last_error}, 503)
+        return _json({"status": "ready", "model": served.name, "version": served.version})
+
+    async def metadata(request: Request) -> Response:
+        if not bearer_ok(request.headers.get("authorization"), api_key):
+            return _error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
+        served = holder.current
+        if served is None:
+            return _error(503, f"model {holder.ref.name} is not loaded yet")
+        return _json(served.metadata())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        holder.start(poll_seconds)
+        yield
+        holder.stop()
+
+    routes = [Route("/score", score, methods=["POST"]), Route("/invocations", score, methods=["POST"]),
+              Route("/health", health, methods=["GET"]), Route("/metadata", metadata, methods=["GET"])]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,107 @@
+"""Named columns -> a typed pandas DataFrame, checked against a model's MLflow input schema.
+
+Missing or unexpected columns, and values of the wrong type, are a 422 naming
+every column at fault and the first bad row of each. A model logged without a
+signature (or with a tensor signature) gets its columns unchecked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+import pandas as pd
+
+from smelter.serving.payload import RequestError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mlflow.types import Schema
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    accepts: Callable[[Any], bool]
+    dtype: str
+    low: int | None = None
+    high: int | None = None
+
+
+# MLflow DataType name -> which JSON values it takes and the pandas dtype it becomes.
+KINDS: dict[str, _Kind] = {
+    "boolean": _Kind(lambda v: isinstance(v, bool), "bool"),
+    "integer": _Kind(_is_int, "int32", -(2**31), 2**31 - 1),
+    "long": _Kind(_is_int, "int64", -(2**63), 2**63 - 1),
+    "float": _Kind(_is_number, "float32"),
+    "double": _Kind(_is_number, "float64"),
+    "string": _Kind(lambda v: isinstance(v, str), "object"),
+    "binary": _Kind(lambda v: isinstance(v, (str, bytes)), "object"),
+    "datetime": _Kind(lambda v: isinstance(v, str), "datetime64[ns]"),
+}
+
+
+def column_types(schema: "Schema | None") -> dict[str, tuple[str, bool]] | None:
+    """Input schema -> ``{column: (MLflow type name, required)}``; None when columns go unchecked."""
+    if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
+        return None
+    return {c.name: (getattr(c.type, "name", str(c.type)), c.required) for c in schema.inputs}
+
+
+def _first_bad(values: list, kind: _Kind, required: bool) -> int | None:
+    """Row number of the first value ``kind`` does not take (None is allowed only if not required)."""
+    for i, v in enumerate(values):
+        if v is None:
+            if required:
+                return i
+        elif not kind.accepts(v) or (kind.low is not None and not kind.low <= v <= kind.high):
+            return i
+    return None
+
+
+def _column(name: str, values: list, type_name: str, required: bool) -> tuple[pd.Series | None, str | None]:
+    """One column -> (typed Series, None) or (None, error naming column, type and row)."""
+    kind = KINDS.get(type_name)
+    if kind is None:  # array / object / map types: handed to the model as they are
+        return pd.Series(values, name=name, dtype="object"), None
+    bad = _first_bad(values, kind, required)
+    if bad is not None:
+        v = values[bad]
+        return None, f"column '{name}' expects {type_name}: row {bad} has {v!r} ({type(v).__name__})"
+    if None in values:  # optional column with gaps: let pandas pick a dtype that holds them
+        return pd.Series(values, name=name), None
+    if type_name == "datetime":
+        try:
+            return pd.Series(pd.to_datetime(values), name=name), None
+        except (ValueError, TypeError) as exc:
+            return None, f"column '{name}' expects datetime: {exc}"
+    return pd.Series(values, name=name, dtype=kind.dtype), None
+
+
+def to_frame(columns: dict[str, list], types: dict[str, tuple[str, bool]] | None) -> pd.DataFrame:
+    """``{column: values}`` -> DataFrame in schema order with schema dtypes; 422 on any mismatch."""
+    if types is None:
+        return pd.DataFrame(columns)
+    missing = [c for c, (_, required) in types.items() if required and c not in columns]
+    extra = [c for c in columns if c not in types]
+    problems = []
+    if missing:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if extra:
+        problems.append(f"unexpected columns: {', '.join(extra)}")
+    typed = {}
+    for name, (type_name, required) in types.items():
+        if name in columns:
+            series, error = _column(name, columns[name], type_name, required)
+            if error:
+                problems.append(error)
+            else:
+                typed[name] = series
+    if problems:
+        raise RequestError(422, "; ".join(problems))
+    return pd.DataFrame(typed)
