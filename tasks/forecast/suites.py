@@ -1,13 +1,16 @@
 """Great Expectations suites of the forecast's silver and gold datasets, declared as data."""
 from __future__ import annotations
 
+import datetime as dt
+
+from smelter.checks import expect_between, expect_in_set, expect_not_null, expect_schema, expect_unique
 from tasks.forecast.features import GOLD_COLUMNS
 
+GOLD_TYPES = {"date": "date", "state": "string", "year": "integer", "month": "integer",
+              "day_of_year": "integer", "day_of_week": "integer", "week_of_year": "integer",
+              "is_weekend": "integer", "is_holiday": "integer", "population": "integer",
+              "units_sold": "integer", "split": "string"}
 
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 def known_states() -> list[str]:
@@ -18,39 +21,36 @@ def known_states() -> list[str]:
 
 
 def silver_sales(states: list[str], start: str, end: str) -> list:
-    """Schema, types, no nulls, units in [0, 1e6], known states, dates in range, unique (date, state)."""
-    E = _gx()
+    """Schema and types, no nulls, units in [0, 1e6], known states, dates in [start, end], unique keys."""
     return [
-        E.ExpectTableColumnsToMatchSet(column_set=["date", "state", "units_sold", "_source_row"], exact_match=True),
-        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in ("date", "state", "units_sold")],
-        E.ExpectColumnValuesToBeBetween(column="units_sold", min_value=0, max_value=1_000_000),
-        E.ExpectColumnValuesToBeInSet(column="state", value_set=states),
-        E.ExpectColumnValuesToBeBetween(column="date", min_value=start, max_value=end),
-        E.ExpectCompoundColumnsToBeUnique(column_list=["date", "state"]),
+        *expect_schema({"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}),
+        *expect_not_null("date", "state", "units_sold"),
+        *expect_between("units_sold", 0, 1_000_000),
+        *expect_in_set("state", states),
+        *expect_between("date", dt.date.fromisoformat(start), dt.date.fromisoformat(end)),
+        *expect_unique("date", "state"),
     ]
 
 
 def silver_population(states: list[str]) -> list:
-    """Schema, no nulls, population in [10k, 100M], years 1900-2100, known states, unique (state, year)."""
-    E = _gx()
+    """Schema and types, no nulls, population in [10k, 100M], years 1900-2100, known states, unique keys."""
     return [
-        E.ExpectTableColumnsToMatchSet(column_set=["state", "year", "population", "_source_row"], exact_match=True),
-        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in ("state", "year", "population")],
-        E.ExpectColumnValuesToBeBetween(column="population", min_value=10_000, max_value=100_000_000),
-        E.ExpectColumnValuesToBeBetween(column="year", min_value=1900, max_value=2100),
-        E.ExpectColumnValuesToBeInSet(column="state", value_set=states),
-        E.ExpectCompoundColumnsToBeUnique(column_list=["state", "year"]),
+        *expect_schema({"state": "string", "year": "integer", "population": "integer", "_source_row": "integer"}),
+        *expect_not_null("state", "year", "population"),
+        *expect_between("population", 10_000, 100_000_000),
+        *expect_between("year", 1900, 2100),
+        *expect_in_set("state", states),
+        *expect_unique("state", "year"),
     ]
 
 
 def gold_features(states: list[str]) -> list:
-    """Columns in order, no nulls anywhere (a missing population means an unmatched join), valid split."""
-    E = _gx()
+    """Columns in order with types, no nulls (a null population is an unmatched join), valid split."""
     return [
-        E.ExpectTableColumnsToMatchOrderedList(column_list=GOLD_COLUMNS),
-        *[E.ExpectColumnValuesToNotBeNull(column=c) for c in GOLD_COLUMNS],
-        E.ExpectColumnValuesToBeInSet(column="split", value_set=["train", "test"]),
-        E.ExpectColumnValuesToBeInSet(column="state", value_set=states),
-        E.ExpectColumnValuesToBeBetween(column="population", min_value=10_000, max_value=100_000_000),
-        E.ExpectCompoundColumnsToBeUnique(column_list=["date", "state"]),
+        *expect_schema(GOLD_TYPES, ordered=True),
+        *expect_not_null(*GOLD_COLUMNS),
+        *expect_in_set("split", ["train", "test"]),
+        *expect_in_set("state", states),
+        *expect_between("population", 10_000, 100_000_000),
+        *expect_unique("date", "state"),
     ]
