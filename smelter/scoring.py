@@ -1,0 +1,150 @@
+"""Batch scoring of any registered MLflow pyfunc model, in-process (pandas) or on Spark.
+
+``resolve_model("models:/name@alias")`` pins the alias to a version and loads the
+pyfunc once; :func:`check_columns` fails before any scoring when an input lacks a
+model input; :func:`score_pandas` predicts in ordered mini-batches on a thread pool
+(LightGBM releases the GIL); :func:`score_spark` runs the same function per Arrow
+batch inside ``mapInPandas``. Output rows: key columns, prediction column(s)
+(``prediction`` for a Series/array, the model's own columns for a DataFrame),
+``model_name``, ``model_version``.
+"""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
+SPARK_MIN_ROWS = 2_000_000  # engine="auto" switches to Spark above this many input rows
+
+
+class MissingColumnsError(ValueError):
+    """An input lacks columns the model (or the output keys) needs."""
+
+
+@dataclass
+class ScoringModel:
+    """A loaded pyfunc with its registry identity and the input columns it requires."""
+
+    name: str
+    version: str
+    run_id: str | None
+    uri: str  # models:/name/version: the pinned version, whatever the alias does later
+    pyfunc: Any = field(repr=False)
+    input_columns: list[str]
+
+
+def resolve_model(model_uri: str) -> tuple[str, str, str | None]:
+    """``models:/name@alias`` or ``models:/name/version`` -> (name, version, run_id) via the registry."""
+    from mlflow import MlflowClient
+
+    match = MODEL_URI.match(model_uri)
+    if match is None:
+        raise ValueError(f"model URI {model_uri!r} is not models:/<name>@<alias> or models:/<name>/<version>")
+    client = MlflowClient()
+    name = match["name"]
+    if match["alias"]:
+        mv = client.get_model_version_by_alias(name, match["alias"])
+    else:
+        mv = client.get_model_version(name, match["version"])
+    return name, str(mv.version), mv.run_id
+
+
+def load_model(model_uri: str) -> ScoringModel:
+    """Resolve the URI and load the pyfunc once (MLflow must already point at the registry)."""
+    import mlflow.pyfunc
+
+    name, version, run_id = resolve_model(model_uri)
+    pinned = f"models:/{name}/{version}"
+    pyfunc = mlflow.pyfunc.load_model(pinned)
+    return ScoringModel(name, version, run_id, pinned, pyfunc, required_inputs(pyfunc))
+
+
+def required_inputs(pyfunc: Any) -> list[str]:
+    """Names of the required columns in the pyfunc's input signature ([] when it has none)."""
+    schema = pyfunc.metadata.get_input_schema()
+    if schema is None or not schema.has_input_names():
+        return []
+    return [spec.name for spec in schema.inputs if getattr(spec, "required", True)]
+
+
+def check_columns(columns: Sequence[str], required: Sequence[str], source: str) -> None:
+    """Raise :class:`MissingColumnsError` naming ``source`` and every column of ``required`` not in ``columns``."""
+    present = set(columns)
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise MissingColumnsError(
+            f"{source} lacks column(s) {missing} needed for scoring; it has {list(columns)}")
+
+
+def prediction_frame(raw: Any, n_rows: int) -> pd.DataFrame:
+    """A pyfunc result (Series, 1-D/2-D array, list, DataFrame) as a DataFrame with a fresh 0..n-1 index."""
+    if isinstance(raw, pd.DataFrame):
+        out = raw.reset_index(drop=True)
+    else:
+        values = np.asarray(raw)
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        if values.ndim == 1:
+            out = pd.DataFrame({"prediction": values})
+        else:
+            out = pd.DataFrame(values, columns=[f"prediction_{i}" for i in range(values.shape[1])])
+    if len(out) != n_rows:
+        raise ValueError(f"the model returned {len(out)} predictions for {n_rows} rows")
+    return out
+
+
+def plain_values(df: pd.DataFrame) -> pd.DataFrame:
+    """Category columns -> their plain values: a pyfunc signature has no category type and
+    rejects them (a Parquet file written from categorical pandas reads back categorical)."""
+    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return df
+    return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})
+
+
+def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[str],
+                 mini_batch_size: int = 10_000, max_concurrency: int = 1,
+                 source: str = "input") -> pd.DataFrame:
+    """Rows of ``df`` in order -> key columns + prediction column(s) + model_name + model_version.
+
+    Extra columns are dropped before predict; batches of ``mini_batch_size`` rows run on
+    up to ``max_concurrency`` threads.
+    """
+    if mini_batch_size < 1 or max_concurrency < 1:
+        raise ValueError("mini_batch_size and max_concurrency must be >= 1")
+    check_columns(df.columns, [*model.input_columns, *key_columns], source)
+    features = plain_values(df[model.input_columns] if model.input_columns else df)
+    starts = range(0, len(df), mini_batch_size)
+
+    def predict(start: int) -> pd.DataFrame:
+        batch = features.iloc[start:start + mini_batch_size]
+        return prediction_frame(model.pyfunc.predict(batch), len(batch))
+
+    if max_concurrency == 1 or len(starts) <= 1:
+        parts = [predict(s) for s in starts]
+    else:
+        with ThreadPoolExecutor(max_concurrency) as pool:
+            parts = list(pool.map(predict, starts))  # map keeps the input order
+    preds = pd.concat(parts, ignore_index=True) if parts else prediction_frame(np.empty(0), 0)
+    clash = set(preds.columns) & {*key_columns, "model_name", "model_version"}
+    if clash:
+        raise ValueError(f"prediction column(s) {sorted(clash)} clash with key/model columns")
+    out = pd.concat([df[list(key_columns)].reset_index(drop=True), preds], axis=1)
+    return out.assign(model_name=model.name, model_version=model.version)
+
+
+def choose_engine(engine: str, n_rows: int | None, spark_master: str,
+                  spark_min_rows: int = SPARK_MIN_ROWS) -> str:
+    """``auto`` -> ``spark`` when a cluster is configured or there are more than ``spark_min_rows`` rows."""
+    if engine not in ("auto", "pandas", "spark"):
+        raise ValueError(f"engine must be auto, pandas or spark, not {engine!r}")
+    if engine != "auto":
+        return engine
+    if not spark_master.startswith("local"):
+        return "spark"
+    return "spark" if n_rows is not None and n_rows > spark_min_rows else "pandas"

@@ -1,0 +1,82 @@
+"""The Spark path of batch scoring: :func:`smelter.scoring.score_pandas` per Arrow batch in ``mapInPandas``.
+
+The driver downloads the pinned model version once and ships it with
+``SparkContext.addFile``, so executors need no access to the MLflow store; each
+Python worker loads it once and reuses it for every partition it runs. Works the
+same on ``local[*]`` and on a cluster (classic Spark; not Spark Connect).
+"""
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+import pandas as pd
+
+from smelter.scoring import ScoringModel, check_columns, score_pandas
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame as SparkDataFrame, SparkSession
+
+PROBE_ROWS = 8
+_worker_models: dict[str, ScoringModel] = {}  # per Python worker: shipped model name -> loaded model
+
+
+def ship_model(spark: "SparkSession", model: ScoringModel) -> str:
+    """Download ``model``'s artifacts and add them to the Spark job; returns the name for ``SparkFiles.get``."""
+    import mlflow.artifacts
+
+    shipped = f"{model.name}-v{model.version}-{uuid.uuid4().hex[:8]}"
+    local = Path(tempfile.mkdtemp(prefix="smelter-ship-")) / shipped
+    mlflow.artifacts.download_artifacts(artifact_uri=model.uri, dst_path=str(local))
+    spark.sparkContext.addFile(str(local), recursive=True)
+    return shipped
+
+
+def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:
+    """On an executor: the shipped model, loaded on first use in this Python worker."""
+    if shipped not in _worker_models:
+        import mlflow.pyfunc
+        from pyspark import SparkFiles
+
+        pyfunc = mlflow.pyfunc.load_model(SparkFiles.get(shipped))
+        _worker_models[shipped] = ScoringModel(template.name, template.version, template.run_id,
+                                               template.uri, pyfunc, template.input_columns)
+    return _worker_models[shipped]
+
+
+def output_schema(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame",
+                  key_columns: Sequence[str]):
+    """Spark schema of the scored rows: input key types + a probe prediction's column types + model name/version."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    probe = score_pandas(model, sdf.limit(PROBE_ROWS).toPandas(), key_columns)
+    pred_cols = [c for c in probe.columns if c not in (*key_columns, "model_name", "model_version")]
+    pred_schema = spark.createDataFrame(probe[pred_cols]).schema if len(probe) else None
+    pred_fields = list(pred_schema.fields) if pred_schema else [StructField("prediction", "double")]
+    return StructType([sdf.schema[k] for k in key_columns] + pred_fields
+                      + [StructField("model_name", StringType()), StructField("model_version", StringType())])
+
+
+def score_spark(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame",
+                key_columns: Sequence[str], mini_batch_size: int = 10_000,
+                source: str = "input") -> "SparkDataFrame":
+    """Lazily score ``sdf`` on the cluster; same columns and values as :func:`score_pandas`.
+
+    Concurrency is the cluster's: one task per partition; ``mini_batch_size`` caps the rows
+    per ``predict`` call inside each Arrow batch.
+    """
+    check_columns(sdf.columns, [*model.input_columns, *key_columns], source)
+    schema = output_schema(spark, model, sdf, key_columns)
+    shipped = ship_model(spark, model)
+    template = ScoringModel(model.name, model.version, model.run_id, model.uri, None, model.input_columns)
+    keys = list(key_columns)
+    needed = list(dict.fromkeys([*keys, *model.input_columns])) if model.input_columns else sdf.columns
+
+    def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        loaded = worker_model(shipped, template)
+        for batch in batches:
+            yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source)
+
+    return sdf.select(*needed).mapInPandas(score_batches, schema)

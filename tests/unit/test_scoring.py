@@ -1,0 +1,137 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scoring_models import FEATURES, register_forecaster, register_interval_model, tiny_features
+
+from smelter import lake
+from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
+from smelter.settings import SparkSettings, load_settings
+from smelter.tracking import configure_mlflow
+from tasks.score import ScoringInputError, read_input, score_to_gold
+
+KEYS = ["date", "state"]
+OUT = [*KEYS, "prediction", "model_name", "model_version"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """One temporary MLflow store + lake for the module: the tiny forecaster @champion and a DataFrame model."""
+    root = tmp_path_factory.mktemp("scoring")
+    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
+                             spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
+    configure_mlflow(settings)
+    fitted = register_forecaster(settings)
+    register_interval_model(settings)
+    return settings, fitted
+
+
+@pytest.fixture()
+def settings(store):
+    configure_mlflow(store[0])
+    return store[0]
+
+
+@pytest.fixture()
+def forecaster(settings):
+    return load_model("models:/icecream-demand@champion")
+
+
+@pytest.fixture()
+def rows():
+    """Held-out-like rows, shuffled so order matters, with an extra column the model does not use."""
+    return tiny_features().sample(frac=1.0, random_state=1).reset_index(drop=True)
+
+
+def test_check_columns_names_missing_columns_and_source():
+    with pytest.raises(MissingColumnsError, match=r"x\.csv lacks column\(s\) \['month', 'population'\]"):
+        check_columns(["state", "year"], ["state", "month", "population"], "x.csv")
+    check_columns(["a", "b", "extra"], ["a", "b"], "ok.csv")
+
+
+def test_alias_resolves_to_name_and_version(forecaster):
+    assert (forecaster.name, forecaster.version) == ("icecream-demand", "1")
+    assert forecaster.uri == "models:/icecream-demand/1"
+    assert forecaster.input_columns == FEATURES
+
+
+def test_order_and_keys_preserved_across_mini_batches(store, forecaster, rows):
+    out = score_pandas(forecaster, rows, KEYS, mini_batch_size=7)
+    assert list(out.columns) == OUT
+    pd.testing.assert_frame_equal(out[KEYS], rows[KEYS])
+    np.testing.assert_allclose(out["prediction"], store[1].predict(rows[FEATURES]))
+    assert set(out["model_version"]) == {"1"} and set(out["model_name"]) == {"icecream-demand"}
+
+
+def test_concurrency_gives_identical_results(forecaster, rows):
+    one = score_pandas(forecaster, rows, KEYS, mini_batch_size=5, max_concurrency=1)
+    three = score_pandas(forecaster, rows, KEYS, mini_batch_size=5, max_concurrency=3)
+    pd.testing.assert_frame_equal(one, three)
+
+
+def test_categorical_state_from_parquet_scores_like_plain_strings(forecaster, rows):
+    as_category = rows.assign(state=rows["state"].astype("category"))
+    pd.testing.assert_frame_equal(score_pandas(forecaster, as_category, ["date"]),
+                                  score_pandas(forecaster, rows, ["date"]))
+
+
+def test_dataframe_returning_pyfunc_gives_its_columns(settings):
+    model = load_model("models:/interval-model@champion")
+    df = pd.DataFrame({"id": [3, 1, 2], "x": [0.2, 0.7, 0.5], "unused": ["a", "b", "c"]})
+    out = score_pandas(model, df, ["id"], mini_batch_size=2, max_concurrency=2)
+    assert list(out.columns) == ["id", "probability", "low", "high", "label", "model_name", "model_version"]
+    assert out["id"].tolist() == [3, 1, 2] and out["label"].tolist() == [0, 1, 1]
+    np.testing.assert_allclose(out["probability"], [0.2, 0.7, 0.5])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_score_to_gold_from_user_file(store, settings, rows, tmp_path, suffix):
+    path = tmp_path / f"input{suffix}"
+    rows.to_csv(path, index=False) if suffix == ".csv" else rows.to_parquet(path, index=False)
+    pub = score_to_gold(settings, "models:/icecream-demand@champion", "demand_predictions", KEYS, path,
+                        mini_batch_size=4, max_concurrency=2, engine="pandas")
+    from_parquet = pd.read_parquet(pub.path / "predictions.parquet")
+    from_csv = pd.read_csv(pub.path / "predictions.csv")
+    assert pub.rows == len(rows) == len(from_csv)
+    assert list(from_parquet.columns) == list(from_csv.columns) == OUT
+    assert from_csv["state"].tolist() == rows["state"].tolist()
+    np.testing.assert_allclose(from_parquet["prediction"], store[1].predict(rows[FEATURES]))
+    meta = lake.manifest(settings.data_root, "gold", "demand_predictions", pub.version)["metadata"]
+    assert (meta["model_version"], meta["source"], meta["engine"]) == ("1", str(path), "pandas")
+
+
+def test_missing_feature_column_fails_before_scoring_and_publishes_nothing(settings, rows, tmp_path):
+    path = tmp_path / "no_population.csv"
+    rows.drop(columns="population").to_csv(path, index=False)
+    with pytest.raises(MissingColumnsError, match=r"no_population\.csv lacks column\(s\) \['population'\]"):
+        score_to_gold(settings, "models:/icecream-demand@champion", "heart_predictions", KEYS, path)
+    assert lake.list_versions(settings.data_root, "gold", "heart_predictions") == []
+
+
+def test_default_input_is_the_held_out_rows_of_gold(settings):
+    gold = tiny_features()
+    lake.publish_pandas(gold, settings.data_root, "gold", "demand_features")
+    pub = score_to_gold(settings, "models:/icecream-demand@champion", "demand_predictions", KEYS)
+    out = pd.read_parquet(pub.path / "predictions.parquet")
+    test = gold[gold["split"] == "test"]
+    assert len(out) == len(test) == 15
+    assert out["date"].tolist() == test["date"].tolist()
+
+
+def test_unsupported_or_unreadable_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ScoringInputError, match=r"rows\.txt: unsupported file type"):
+        read_input(tmp_path / "rows.txt")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(ScoringInputError, match=r"broken\.parquet is unreadable"):
+        read_input(broken)
+    with pytest.raises(ScoringInputError, match=r"absent\.csv does not exist"):
+        read_input(tmp_path / "absent.csv")
+
+
+def test_auto_engine_picks_spark_for_big_inputs_or_a_cluster():
+    assert choose_engine("auto", 100, "local[*]", spark_min_rows=1000) == "pandas"
+    assert choose_engine("auto", 5000, "local[*]", spark_min_rows=1000) == "spark"
+    assert choose_engine("auto", 100, "spark://head:7077") == "spark"
+    assert choose_engine("pandas", 10**9, "spark://head:7077") == "pandas"
+    with pytest.raises(ValueError, match="engine must be"):
+        choose_engine("dask", 1, "local[*]")
