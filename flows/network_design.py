@@ -1,0 +1,45 @@
+"""Air network design: for each threshold, which city pairs get a direct leg and how demand
+is routed through hubs (a MIP in cvxpy + HiGHS); results to gold, MLflow and a Prefect artifact.
+
+Ad hoc: ``python -m flows.network_design --n-cities 12 --thresholds 0,10,50``.
+"""
+from __future__ import annotations
+
+from prefect import flow
+
+from smelter.settings import load_settings
+from smelter.tracking import configure_mlflow
+from tasks.network.stages import (check_network_task, design_network_task, prepare_network_task,
+                                  publish_network_task, report_network_task, track_network_task)
+
+
+@flow(name="design-network", flow_run_name="design-network-n{n_cities}-{formulation}", log_prints=True)
+def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities: int = 12,
+                   formulation: str = "multicommodity", time_limit_s: float = 60.0,
+                   mip_gap: float = 0.01, seed: int | None = None, total_passengers: int = 10_000,
+                   gamma: float = 1.0, pax_cost_per_km: float = 1.0, city_set: str = "us",
+                   cities_path: str | None = None, demand_path: str | None = None) -> dict:
+    """Sweep minimum-cost thresholds (cost per km of operating a leg) over one network."""
+    settings = load_settings()
+    configure_mlflow(settings)
+    seed = settings.seed if seed is None else seed
+    cities, demand = prepare_network_task(n_cities, cities_path, demand_path, total_passengers,
+                                          gamma, city_set, seed)
+    designs = [design_network_task(cities, demand, t, pax_cost_per_km, formulation, time_limit_s,
+                                   mip_gap, seed) for t in thresholds]
+    checks = [check_network_task(d) for d in designs]
+    published = publish_network_task(settings, designs)
+    params = {"formulation": formulation, "n_cities": len(cities), "thresholds": ",".join(map(str, thresholds)),
+              "time_limit_s": time_limit_s, "mip_gap": mip_gap, "seed": seed, "city_set": city_set,
+              "total_passengers": float(demand["passengers"].sum()), "gamma": gamma,
+              "pax_cost_per_km": pax_cost_per_km, "cities_path": cities_path, "demand_path": demand_path}
+    run_id = track_network_task(settings, designs, published["summary"], published["legs"], params)
+    report_network_task(published["summary"])
+    return {"run_id": run_id, "versions": published["versions"], "checks": checks,
+            "summary": published["summary"].to_dict("records")}
+
+
+if __name__ == "__main__":
+    from smelter.cli import run_flow_cli
+
+    run_flow_cli(design_network)
