@@ -1,0 +1,46 @@
+import datetime as dt
+
+import pytest
+
+from smelter import checks, quality
+
+STATES = ["Ohio", "Texas"]
+
+
+def suite():
+    return quality.build_suite("silver.daily_sales", [
+        *checks.expect_schema({"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}),
+        *checks.expect_not_null("date", "state", "units_sold"),
+        *checks.expect_between("units_sold", 0, 1_000_000),
+        *checks.expect_between("date", "2017-01-01", "2022-12-31"),
+        *checks.expect_in_set("state", STATES),
+        *checks.expect_unique("date", "state"),
+    ])
+
+
+def frame(spark, rows):
+    schema = "date date, state string, units_sold int, _source_row int"
+    return spark.createDataFrame([(dt.date.fromisoformat(d), s, u, i) for i, (d, s, u) in enumerate(rows, 2)], schema)
+
+
+def test_spark_gate_passes_good_data_and_names_bad_rows(spark):
+    good = [("2021-07-01", "Ohio", 10), ("2021-07-01", "Texas", 20), ("2021-07-02", "Ohio", 30)]
+    report = quality.enforce(quality.validate_spark(frame(spark, good), suite(), "silver/daily_sales", "bronze/x"))
+    assert report.success and report.engine == "spark" and report.rows == 3 and len(report.results) == 12
+
+    bad = good + [("2021-07-02", "Atlantis", None), ("2021-07-01", "Ohio", -4), ("2030-01-01", "Texas", 1)]
+    report = quality.validate_spark(frame(spark, bad), suite(), "silver/daily_sales", "bronze/x")
+    with pytest.raises(quality.DataQualityError) as caught:
+        quality.enforce(report)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "silver/daily_sales from bronze/x: 5 of 12 expectations failed on 6 rows"
+    expected = {
+        "expect_column_values_to_not_be_null on column 'units_sold' failed for 1 of 6 rows, e.g. row 5",
+        "expect_column_values_to_be_in_set on column 'state' failed for 1 of 6 rows, e.g. row 5",
+        "expect_column_values_to_be_between on column 'units_sold' failed for 1 of 6 rows, e.g. row 6",
+        "expect_column_values_to_be_between on column 'date' failed for 1 of 6 rows, e.g. row 7",
+        "expect_compound_columns_to_be_unique on columns (date, state) failed for 2 of 6 rows, e.g. rows 2, 6",
+    }
+    for start in expected:
+        assert any(line.startswith(f"- {start}") for line in lines), (start, lines)
+    assert "state='Atlantis'" in str(caught.value)
