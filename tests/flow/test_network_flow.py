@@ -1,0 +1,41 @@
+"""End to end: the network-design flow under a real Prefect API and MLflow store, in tmp_path."""
+from __future__ import annotations
+
+import numpy as np
+
+from smelter import lake
+
+THRESHOLDS = [0.0, 50.0, 500.0]
+
+
+def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
+    from mlflow import MlflowClient
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.network_design import design_network
+
+    result = design_network(thresholds=THRESHOLDS, n_cities=5, city_set="random", seed=3,
+                            time_limit_s=20, mip_gap=1e-6)
+
+    root = flow_settings.data_root
+    summary = lake.read_pandas(root, "gold", "network_summary")
+    legs = lake.read_pandas(root, "gold", "network_legs")
+    assert summary["threshold"].tolist() == THRESHOLDS
+    assert (summary["status"] == "optimal").all() and not summary["hit_limit"].any()
+    assert summary["open_legs"].is_monotonic_decreasing and summary["open_legs"].iloc[0] == 10
+    np.testing.assert_allclose(summary["total_cost"], summary["objective"], rtol=1e-6)
+    direct = legs[legs["threshold"] == 0.0]
+    np.testing.assert_allclose(direct["volume"], direct["direct_demand"], atol=1e-6)
+    assert all(r["undelivered"] < 1e-6 and r["extra_components"] == 0 for r in result["checks"])
+
+    run = MlflowClient().get_run(result["run_id"])
+    assert run.data.params["formulation"] == "multicommodity"
+    assert run.data.metrics["threshold_0/open_legs"] == 10 and "threshold_500/gap" in run.data.metrics
+    artifacts = {a.path for a in MlflowClient().list_artifacts(result["run_id"], "plots")}
+    assert {"plots/network_map_threshold_0.png", "plots/network_map_threshold_500.png",
+            "plots/volume_distribution.png"} <= artifacts
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["network-summary"])))
+    assert found and found[0].type == "table" and "open_legs" in str(found[0].data)
