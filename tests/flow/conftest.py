@@ -24,8 +24,4 @@ def flow_settings(tmp_path, monkeypatch, prefect_api):
     monkeypatch.setenv("SMELTER_SPARK__SHUFFLE_PARTITIONS", "1")
     monkeypatch.setenv("SMELTER_SPARK__DRIVER_MEMORY", "1g")
     monkeypatch.delenv("SMELTER_CONFIG", raising=False)
-    settings = load_settings()
-    yield settings
-    import mlflow
-
-    mlflow.set_tracking_uri(None)
+    return load_settings()

@@ -1,0 +1,54 @@
+"""End to end: the forecast pipeline under a real Prefect API, Spark, GX and MLflow, on tiny data."""
+import pandas as pd
+import pytest
+
+from smelter import lake
+from smelter.quality import DataQualityError
+
+STATES = ["Arizona", "Maine", "Texas"]
+WINDOW = dict(start="2021-01-01", end="2022-02-28", states=STATES, test_start="2022-01-01")
+
+
+def test_refine_then_train_publishes_layers_and_registers_champion(flow_settings, spark):
+    from mlflow import MlflowClient
+
+    from flows.demand_forecast import refine_demand_data, train_forecaster
+
+    data = refine_demand_data(**WINDOW)
+    root = flow_settings.data_root
+    days = len(pd.date_range("2021-01-01", "2022-02-28"))
+    assert data["silver"][0]["rows"] == days * len(STATES)
+    assert data["silver"][1]["rows"] == 51 * 6
+    gold = lake.read_pandas(root, "gold", "demand_features")
+    assert len(gold) == days * len(STATES) and gold["population"].notna().all()
+    assert set(gold.loc[gold["split"] == "test", "date"].astype(str).str[:4]) == {"2022"}
+    bronze = lake.read_pandas(root, "bronze", "daily_sales")
+    assert {"_source_file", "_source_sha256", "_ingested_at", "_flow_run_id"} <= set(bronze.columns)
+
+    again = refine_demand_data(**WINDOW)  # same raw files: bronze is not re-published
+    assert not again["bronze"][0]["new"] and again["bronze"][0]["version"] == data["bronze"][0]["version"]
+
+    result = train_forecaster(num_iterations=40)
+    assert result["promotion"]["promoted"] and result["promotion"]["version"] == "1"
+    champion = MlflowClient().get_model_version_by_alias("icecream-demand", "champion")
+    assert champion.run_id == result["run_id"]
+
+
+def test_bad_sales_fail_the_gate_and_keep_published_silver(flow_settings, spark, tmp_path):
+    from flows.demand_forecast import refine_demand_data
+
+    first = refine_demand_data(**WINDOW)
+    landing = tmp_path / "data" / "landing"
+    raw = pd.read_csv(landing / "daily_sales.csv", dtype=str)
+    raw.loc[4, "Units Sold"] = "-3"
+    raw.loc[7, "State"] = "Atlantis"
+    bad = tmp_path / "bad_sales.csv"
+    raw.to_csv(bad, index=False)
+    with pytest.raises(DataQualityError) as err:
+        refine_demand_data(sales_path=str(bad), population_path=str(landing / "state_population.csv"), **WINDOW)
+    message = str(err.value)
+    assert "silver/daily_sales" in message and "units_sold" in message and "state" in message
+    assert "Atlantis" in message and "6" in message  # raw row 4 is line 6 of the file
+    root = flow_settings.data_root
+    assert lake.current_version(root, "silver", "daily_sales") == first["silver"][0]["version"]
+    assert lake.current_version(root, "gold", "demand_features") == first["gold"]["version"]
