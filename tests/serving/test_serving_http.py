@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import KEY, MODEL, call, tiny_frame
+from serving_helpers import KEY, MODEL, call, tiny_frame
 
 ROWS = tiny_frame().head(3)
 SPLIT = {"columns": list(ROWS.columns), "data": ROWS.to_numpy(dtype=object).tolist()}
@@ -13,13 +13,13 @@ RECORDS = [dict(zip(SPLIT["columns"], row)) for row in SPLIT["data"]]
 
 
 @pytest.fixture(scope="module")
-def expected(server, module_settings) -> list[float]:
+def expected(server, serving_settings) -> list[float]:
     """What the registered model predicts for ROWS, in process."""
     import mlflow.pyfunc
 
     from smelter.tracking import configure_mlflow
 
-    configure_mlflow(module_settings)
+    configure_mlflow(serving_settings)
     return mlflow.pyfunc.load_model(f"models:/{MODEL}@champion").predict(ROWS).tolist()
 
 
