@@ -1,0 +1,38 @@
+"""Batch-score patient files: ``models:/heart-disease-bayes@champion`` -> gold/heart_predictions.
+
+Scores the held-out rows of gold/heart_features by default, or any .parquet/.csv patient file with
+the raw columns (Age, Sex, ChestPainType, ...). Output per patient: the key columns, probability,
+lower, upper (90 % credible interval), label, model_name, model_version. Ad hoc::
+
+    python -m flows.score_heart --input-path patients.csv --key-columns ''
+"""
+from __future__ import annotations
+
+from prefect import flow
+
+from smelter.settings import Settings, load_settings
+from tasks.score import resolve_model_task, score_to_gold_task
+
+MODEL_URI = "models:/heart-disease-bayes@champion"
+
+
+@flow(name="score-heart-patients", log_prints=True)
+def score_heart_patients(model_uri: str = MODEL_URI, input_path: str | None = None,
+                         key_columns: list[str] | None = None, mini_batch_size: int = 2_000,
+                         max_concurrency: int = 1, engine: str = "pandas",
+                         settings: Settings | None = None) -> str:
+    """Score, publish gold/heart_predictions; returns the published version's data folder.
+
+    ``key_columns`` defaults to ``["patient_id"]``; pass ``[]`` for a file without an id column.
+    """
+    settings = settings or load_settings()
+    keys = ["patient_id"] if key_columns is None else key_columns
+    pinned = resolve_model_task(settings, model_uri)
+    return score_to_gold_task(settings, pinned, "heart_predictions", keys, input_path,
+                              ("gold", "heart_features"), mini_batch_size, max_concurrency, engine)
+
+
+if __name__ == "__main__":
+    from smelter.cli import run_flow_cli
+
+    run_flow_cli(score_heart_patients)

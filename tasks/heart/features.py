@@ -1,0 +1,82 @@
+"""Gold: the stratified, seeded train/test split and the design matrix fitted on training rows.
+
+gold/heart_features holds the silver columns, ``split`` ("train"/"test") and one ``x_<feature>``
+column per design column; the fitted :class:`HeartPreprocessor` is published beside the Parquet
+file (``preprocessor.json``) in the same version, so training and scoring use the same fit.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from smelter import lake
+from smelter.settings import Settings
+from tasks.heart.preprocess import HeartPreprocessor
+from tasks.heart.schema import TARGET
+
+PREPROCESSOR_FILE = "preprocessor.json"
+
+
+def split_patients(silver: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42) -> pd.Series:
+    """"train"/"test" per row, stratified on the label (scikit-learn's seeded ``train_test_split``)."""
+    from sklearn.model_selection import train_test_split
+
+    _, test = train_test_split(silver.index, test_size=test_fraction, random_state=seed,
+                               stratify=silver[TARGET])
+    split = pd.Series("train", index=silver.index, dtype=object)
+    split[test] = "test"
+    return split
+
+
+def subsample(silver: pd.DataFrame, rows: int | None, seed: int) -> pd.DataFrame:
+    """A seeded random ``rows``-row subset (all rows when ``rows`` is None or too large)."""
+    if rows is None or rows >= len(silver):
+        return silver
+    return silver.sample(n=rows, random_state=seed).sort_index()
+
+
+def build_features(silver: pd.DataFrame, test_fraction: float, seed: int
+                   ) -> tuple[pd.DataFrame, HeartPreprocessor]:
+    """Silver rows -> (gold table with ``split`` and ``x_*`` columns, preprocessor fitted on train)."""
+    gold = silver.copy()
+    gold["split"] = split_patients(silver, test_fraction, seed)
+    prep = HeartPreprocessor.fit(gold[gold["split"] == "train"])
+    design = prep.transform(gold, source="silver/heart_patients")
+    for j, name in enumerate(prep.feature_names):
+        gold[f"x_{name}"] = design[:, j]
+    return gold, prep
+
+
+def design(gold: pd.DataFrame, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of one split of the gold table, as float arrays."""
+    part = gold[gold["split"] == split]
+    return part.filter(regex="^x_").to_numpy(float), part[TARGET].to_numpy(float)
+
+
+def read_features(settings: Settings) -> tuple[pd.DataFrame, HeartPreprocessor]:
+    """The current gold/heart_features table and the preprocessor published with it."""
+    folder = lake.data_path(settings.data_root, "gold", "heart_features")
+    gold = pd.read_parquet(folder / "part-00000.parquet")
+    return gold, HeartPreprocessor.from_json((folder / PREPROCESSOR_FILE).read_text())
+
+
+@task(name="build-heart-features", cache_policy=NO_CACHE)
+def build_heart_features(settings: Settings, test_fraction: float = 0.2,
+                         rows: int | None = None) -> str:
+    """silver/heart_patients -> gold/heart_features (+ preprocessor.json); returns the version."""
+    silver = subsample(lake.read_pandas(settings.data_root, "silver", "heart_patients"), rows, settings.seed)
+    gold, prep = build_features(silver, test_fraction, settings.seed)
+
+    def write(folder: Path) -> int:
+        gold.to_parquet(folder / "part-00000.parquet", index=False)
+        (folder / PREPROCESSOR_FILE).write_text(prep.to_json())
+        return len(gold)
+
+    meta = {"test_fraction": test_fraction, "seed": settings.seed, "features": prep.feature_names,
+            "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")}}
+    return lake.publish(settings.data_root, "gold", "heart_features", write, meta,
+                        settings.lake.keep_versions).version
