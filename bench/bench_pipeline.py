@@ -1,0 +1,111 @@
+"""Benchmark: the default forecast pipeline, stage by stage, and its silver+gold in plain pandas.
+
+Runs every stage of the default pipeline (all states, 2017-2022) in a temporary
+lake and MLflow store and prints wall seconds, rows and peak memory per stage;
+then, in the same run, the silver+gold transformation alone in Spark (warm
+session) and in plain pandas (the peer), each writing its gold Parquet.
+
+    python -m bench.bench_pipeline [--start 2017-01-01 --end 2022-12-31]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from bench import pandas_peer
+from bench.measure import measure, print_table
+from smelter import lake
+from smelter.settings import load_settings
+from smelter.spark import get_spark
+from smelter.tracking import configure_mlflow
+from tasks.forecast import features, refine
+from tasks.forecast.model import ForecasterParams
+from tasks.forecast.refine import POPULATION_ID, SALES_RAW
+from tasks.forecast.stages import (build_gold_task, generate_sources_task, refine_population_task,
+                                   refine_sales_task)
+from tasks.forecast.train import train_forecaster_task
+from tasks.ingest import ingest_csv_task
+
+
+def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[list]:
+    """Run the default pipeline's stages in order; one table row per stage."""
+    rows = []
+
+    def stage(name, fn, count):
+        with measure() as m:
+            out = fn()
+        rows.append([name, m.seconds, count(out), m.peak_mib])
+        return out
+
+    paths = stage("generate raw sources", lambda: generate_sources_task.fn(settings, start, end, None),
+                  lambda p: sum(1 for _ in open(p["daily_sales"])) - 1)
+    stage("spark session start", lambda: get_spark(settings.spark), lambda _: 0)
+    stage("ingest sales -> bronze", lambda: ingest_csv_task.fn(paths["daily_sales"], settings, "daily_sales",
+                                                                SALES_RAW), lambda o: o["rows"])
+    stage("ingest population -> bronze", lambda: ingest_csv_task.fn(paths["state_population"], settings,
+                                                                     "state_population", [POPULATION_ID]),
+          lambda o: o["rows"])
+    stage("refine sales -> silver (+GX)", lambda: refine_sales_task.fn(settings, start, end), lambda o: o["rows"])
+    stage("refine population -> silver (+GX)", lambda: refine_population_task.fn(settings), lambda o: o["rows"])
+    stage("build gold (+GX)", lambda: build_gold_task.fn(settings, test_start), lambda o: o["rows"])
+    stage("train + track + register", lambda: train_forecaster_task.fn(settings, ForecasterParams()),
+          lambda o: int(o["metrics"]["test_rows"]))
+    score = _scoring_stage()
+    if score:
+        stage("batch score (in-process)", lambda: score(settings), lambda o: o["rows"])
+    return rows
+
+
+def _scoring_stage():
+    try:
+        from tasks.score import score_demand_default  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return score_demand_default
+
+
+def transform_peers(settings, test_start: str, out: Path) -> list[list]:
+    """The silver+gold transformation alone (no quality gate), Spark warm vs pandas, each writing Parquet."""
+    root, spark = settings.data_root, get_spark(settings.spark)
+    rows = []
+    with measure() as m:
+        gold = features.build_gold(refine.refine_sales(lake.read_spark(spark, root, "bronze", "daily_sales")),
+                                   refine.unpivot_population(lake.read_spark(spark, root, "bronze", "state_population")),
+                                   test_start)
+        gold.write.mode("overwrite").parquet(str(out / "spark_gold"))
+    rows.append(["Spark (warm session)", m.seconds, spark.read.parquet(str(out / "spark_gold")).count(), m.peak_mib])
+    with measure() as m:
+        sales = lake.read_pandas(root, "bronze", "daily_sales")
+        pop = lake.read_pandas(root, "bronze", "state_population")
+        gold_pd = pandas_peer.build_gold(pandas_peer.refine_sales(sales), pandas_peer.unpivot_population(pop),
+                                         test_start)
+        gold_pd.to_parquet(out / "pandas_gold.parquet", index=False)
+    rows.append(["pandas (peer)", m.seconds, len(gold_pd), m.peak_mib])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--start", default="2017-01-01")
+    ap.add_argument("--end", default="2022-12-31")
+    ap.add_argument("--test-start", default="2022-01-01")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_root=Path(tmp) / "data", mlruns_root=Path(tmp) / "mlruns")
+        configure_mlflow(settings)
+        with measure() as total:
+            rows = pipeline_stages(settings, args.start, args.end, args.test_start)
+        rows.append(["total", total.seconds, "", total.peak_mib])
+        print_table(f"Default forecast pipeline, {args.start}..{args.end}, Spark {settings.spark.master}",
+                    ["stage", "wall s", "rows", "peak MiB"], rows)
+        peers = transform_peers(settings, args.test_start, Path(tmp))
+        print_table("Silver + gold transformation only (read bronze, transform, write gold Parquet)",
+                    ["engine", "wall s", "rows", "peak MiB"], peers)
+
+
+if __name__ == "__main__":
+    pd.set_option("display.width", 120)
+    main()
