@@ -9,12 +9,13 @@ STATES = ["Arizona", "Maine", "Texas"]
 WINDOW = dict(start="2021-01-01", end="2022-02-28", states=STATES, test_start="2022-01-01")
 
 
-def test_refine_then_train_publishes_layers_and_registers_champion(flow_settings, spark):
+def test_whole_pipeline_publishes_layers_registers_champion_and_scores(flow_settings, spark):
     from mlflow import MlflowClient
 
-    from flows.demand_forecast import refine_demand_data, train_forecaster
+    from flows.demand_forecast import demand_forecast, refine_demand_data
 
-    data = refine_demand_data(**WINDOW)
+    result = demand_forecast(**WINDOW, num_iterations=40)
+    data, model = result["data"], result["model"]
     root = flow_settings.data_root
     days = len(pd.date_range("2021-01-01", "2022-02-28"))
     assert data["silver"][0]["rows"] == days * len(STATES)
@@ -25,13 +26,19 @@ def test_refine_then_train_publishes_layers_and_registers_champion(flow_settings
     bronze = lake.read_pandas(root, "bronze", "daily_sales")
     assert {"_source_file", "_source_sha256", "_ingested_at", "_flow_run_id"} <= set(bronze.columns)
 
+    assert model["promotion"]["promoted"] and model["promotion"]["version"] == "1"
+    champion = MlflowClient().get_model_version_by_alias("icecream-demand", "champion")
+    assert champion.run_id == model["run_id"]
+
+    folder = lake.data_path(root, "gold", "demand_predictions")
+    parquet, csv = pd.read_parquet(folder / "predictions.parquet"), pd.read_csv(folder / "predictions.csv")
+    assert len(parquet) == len(csv) == (gold["split"] == "test").sum()
+    assert {"date", "state", "prediction", "model_name", "model_version"} <= set(parquet.columns)
+    assert set(parquet["model_name"]) == {"icecream-demand"} and set(parquet["model_version"].astype(str)) == {"1"}
+    assert parquet["prediction"].notna().all()
+
     again = refine_demand_data(**WINDOW)  # same raw files: bronze is not re-published
     assert not again["bronze"][0]["new"] and again["bronze"][0]["version"] == data["bronze"][0]["version"]
-
-    result = train_forecaster(num_iterations=40)
-    assert result["promotion"]["promoted"] and result["promotion"]["version"] == "1"
-    champion = MlflowClient().get_model_version_by_alias("icecream-demand", "champion")
-    assert champion.run_id == result["run_id"]
 
 
 def test_bad_sales_fail_the_gate_and_keep_published_silver(flow_settings, spark, tmp_path):
