@@ -1,0 +1,32 @@
+"""Every pipeline, end to end, on the embedded defaults: what ``make run`` runs.
+
+Ad hoc: ``python -m flows.main --no-heart`` runs all but the heart-disease pipeline.
+"""
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.demand_forecast import demand_forecast
+from flows.heart_risk import train_heart_model
+from flows.network_design import design_network
+from flows.score_heart import score_heart_patients
+
+
+@flow(name="smelter-all", log_prints=True)
+def run_all(demand: bool = True, heart: bool = True, network: bool = True) -> dict:
+    """Demand forecast (refine, train, score), heart-disease risk (train, score), network design."""
+    results: dict = {}
+    if demand:
+        results["demand"] = demand_forecast()
+    if heart:
+        results["heart"] = train_heart_model()
+        results["heart_scores"] = score_heart_patients()
+    if network:
+        results["network"] = design_network()
+    return results
+
+
+if __name__ == "__main__":
+    from smelter.cli import run_flow_cli
+
+    run_flow_cli(run_all)
