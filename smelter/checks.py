@@ -12,6 +12,8 @@ Each helper returns a list of ``gx.expectations`` objects, so a dataset's suite 
 """
 from __future__ import annotations
 
+import datetime as dt
+
 _INTEGER = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
             "Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype",
             "ByteType", "ShortType", "IntegerType", "LongType"]
@@ -60,9 +62,20 @@ def expect_not_null(*columns: str) -> list:
     return [_gx().ExpectColumnValuesToNotBeNull(column=c) for c in columns]
 
 
+def _bound(value):
+    """Dates (or ISO date text) -> midnight datetimes: they compare with pandas datetime64 and Spark dates alike.
+
+    GX itself turns text bounds into ``datetime.date``, which a pandas datetime64 column cannot compare with.
+    """
+    if isinstance(value, str) or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return dt.datetime.fromisoformat(str(value))
+    return value
+
+
 def expect_between(column: str, min_value=None, max_value=None) -> list:
-    """Values in [min_value, max_value]; either bound may be None (open)."""
-    return [_gx().ExpectColumnValuesToBeBetween(column=column, min_value=min_value, max_value=max_value)]
+    """Values in [min_value, max_value] (numbers, or dates as date/datetime/'YYYY-MM-DD'); None is open."""
+    return [_gx().ExpectColumnValuesToBeBetween(column=column, min_value=_bound(min_value),
+                                                max_value=_bound(max_value))]
 
 
 def expect_in_set(column: str, values) -> list:

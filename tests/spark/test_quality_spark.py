@@ -5,6 +5,8 @@ import pytest
 from smelter import checks, quality
 
 STATES = ["Ohio", "Texas"]
+GOOD = [("2021-07-01", "Ohio", 10), ("2021-07-01", "Texas", 20), ("2021-07-02", "Ohio", 30)]
+BAD = GOOD + [("2021-07-02", "Atlantis", None), ("2021-07-01", "Ohio", -4), ("2030-01-01", "Texas", 1)]
 
 
 def suite():
@@ -19,17 +21,18 @@ def suite():
 
 
 def frame(spark, rows):
+    """Silver-shaped Spark rows; _source_row counts from 2, as ingest numbers CSV lines."""
     schema = "date date, state string, units_sold int, _source_row int"
     return spark.createDataFrame([(dt.date.fromisoformat(d), s, u, i) for i, (d, s, u) in enumerate(rows, 2)], schema)
 
 
-def test_spark_gate_passes_good_data_and_names_bad_rows(spark):
-    good = [("2021-07-01", "Ohio", 10), ("2021-07-01", "Texas", 20), ("2021-07-02", "Ohio", 30)]
-    report = quality.enforce(quality.validate_spark(frame(spark, good), suite(), "silver/daily_sales", "bronze/x"))
-    assert report.success and report.engine == "spark" and report.rows == 3 and len(report.results) == 12
+@pytest.mark.parametrize("via_pandas", [False, True], ids=["in-spark", "via-pandas"])
+def test_spark_gate_passes_good_data_and_names_bad_rows(spark, via_pandas):
+    good = quality.validate_spark(frame(spark, GOOD), suite(), "silver/daily_sales", "bronze/x", via_pandas=via_pandas)
+    assert quality.enforce(good).success and good.rows == 3 and len(good.results) == 12
+    assert good.engine == ("spark via pandas" if via_pandas else "spark")
 
-    bad = good + [("2021-07-02", "Atlantis", None), ("2021-07-01", "Ohio", -4), ("2030-01-01", "Texas", 1)]
-    report = quality.validate_spark(frame(spark, bad), suite(), "silver/daily_sales", "bronze/x")
+    report = quality.validate_spark(frame(spark, BAD), suite(), "silver/daily_sales", "bronze/x", via_pandas=via_pandas)
     with pytest.raises(quality.DataQualityError) as caught:
         quality.enforce(report)
     lines = str(caught.value).splitlines()
