@@ -108,7 +108,7 @@ def plain_values(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[str],
-                 mini_batch_size: int = 10_000, max_concurrency: int = 1,
+                 mini_batch_size: int = 10_000, max_concurrency: int = 2,
                  source: str = "input") -> pd.DataFrame:
     """Rows of ``df`` in order -> key columns + prediction column(s) + model_name + model_version.
 

@@ -64,8 +64,9 @@ def score_spark(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame
                 source: str = "input") -> "SparkDataFrame":
     """Lazily score ``sdf`` on the cluster; same columns and values as :func:`score_pandas`.
 
-    Concurrency is the cluster's: one task per partition; ``mini_batch_size`` caps the rows
-    per ``predict`` call inside each Arrow batch.
+    Concurrency is the cluster's: one task per partition (an input with fewer partitions than
+    the cluster has cores is spread out first); ``mini_batch_size`` caps the rows per
+    ``predict`` call inside each Arrow batch.
     """
     check_columns(sdf.columns, [*model.input_columns, *key_columns], source)
     schema = output_schema(spark, model, sdf, key_columns)
@@ -79,4 +80,8 @@ def score_spark(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame
         for batch in batches:
             yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source)
 
-    return sdf.select(*needed).mapInPandas(score_batches, schema)
+    cores = spark.sparkContext.defaultParallelism
+    selected = sdf.select(*needed)
+    if selected.rdd.getNumPartitions() < cores:
+        selected = selected.repartition(cores)
+    return selected.mapInPandas(score_batches, schema)

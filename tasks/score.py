@@ -147,7 +147,7 @@ def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_col
 
 # --- Prefect shells ---------------------------------------------------------------------------
 
-@task(name="resolve_model", cache_policy=NO_CACHE)
+@task(name="resolve-model", cache_policy=NO_CACHE)
 def resolve_model_task(settings: Settings, model_uri: str) -> str:
     """``models:/name@alias`` -> the pinned ``models:/name/version`` every later step uses."""
     configure_mlflow(settings)
@@ -155,11 +155,13 @@ def resolve_model_task(settings: Settings, model_uri: str) -> str:
     return f"models:/{name}/{version}"
 
 
-@task(name="score_to_gold", cache_policy=NO_CACHE)
+@task(name="score-to-gold", cache_policy=NO_CACHE)
 def score_to_gold_task(settings: Settings, model_uri: str, dataset_name: str, key_columns: list[str],
                        input_path: str | None = None, default_input: tuple[str, str] = ("gold", "demand_features"),
-                       mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto") -> str:
-    """Score and publish; returns the published version's data folder."""
-    published = score_to_gold(settings, model_uri, dataset_name, key_columns, input_path, default_input,
-                              mini_batch_size, max_concurrency, engine)
-    return str(published.path)
+                       mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto") -> dict:
+    """Score and publish; returns the published version (dataset, version, path, rows, model, engine)."""
+    pub = score_to_gold(settings, model_uri, dataset_name, key_columns, input_path, default_input,
+                        mini_batch_size, max_concurrency, engine)
+    meta = lake.manifest(settings.data_root, pub.layer, pub.name, pub.version)["metadata"]
+    return {"dataset": f"{pub.layer}/{pub.name}", "version": pub.version, "path": str(pub.path),
+            "rows": pub.rows, "model": f"{meta['model_name']} v{meta['model_version']}", "engine": meta["engine"]}

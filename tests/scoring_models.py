@@ -85,3 +85,16 @@ class IntervalModel(PythonModel):
         p = model_input["x"].to_numpy(float).clip(0, 1)
         return pd.DataFrame({"probability": p, "low": p * 0.9, "high": np.minimum(p * 1.1, 1.0),
                              "label": (p >= 0.5).astype("int64")})
+
+
+def make_store(root):
+    """Settings rooted in ``root`` with both tiny models registered @champion; returns (settings, forecaster)."""
+    from smelter.settings import SparkSettings, load_settings
+    from smelter.tracking import configure_mlflow
+
+    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
+                             spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
+    configure_mlflow(settings)
+    fitted = register_forecaster(settings)
+    register_interval_model(settings)
+    return settings, fitted

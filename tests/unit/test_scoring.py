@@ -1,11 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import FEATURES, register_forecaster, register_interval_model, tiny_features
+from scoring_models import FEATURES, make_store, tiny_features
 
 from smelter import lake
 from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
-from smelter.settings import SparkSettings, load_settings
 from smelter.tracking import configure_mlflow
 from tasks.score import ScoringInputError, read_input, score_to_gold
 
@@ -16,13 +15,7 @@ OUT = [*KEYS, "prediction", "model_name", "model_version"]
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """One temporary MLflow store + lake for the module: the tiny forecaster @champion and a DataFrame model."""
-    root = tmp_path_factory.mktemp("scoring")
-    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
-                             spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
-    configure_mlflow(settings)
-    fitted = register_forecaster(settings)
-    register_interval_model(settings)
-    return settings, fitted
+    return make_store(tmp_path_factory.mktemp("scoring"))
 
 
 @pytest.fixture()

@@ -1,0 +1,59 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scoring_models import make_store, tiny_features
+
+from smelter.scoring import MissingColumnsError, load_model, score_pandas
+from smelter.scoring_spark import score_spark
+from smelter.tracking import configure_mlflow
+from tasks.score import score_to_gold
+
+KEYS = ["date", "state"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return make_store(tmp_path_factory.mktemp("scoring-spark"))
+
+
+@pytest.fixture()
+def settings(store):
+    configure_mlflow(store[0])
+    return store[0]
+
+
+def test_spark_path_equals_pandas_path(spark, settings):
+    model = load_model("models:/icecream-demand@champion")
+    rows = tiny_features().sample(frac=1.0, random_state=2).reset_index(drop=True)
+    sdf = spark.createDataFrame(rows).repartition(3)  # several partitions, rows out of order
+    got = score_spark(spark, model, sdf, KEYS, mini_batch_size=4).toPandas()
+    expected = score_pandas(model, rows, KEYS)
+    assert list(got.columns) == list(expected.columns)
+    got = got.sort_values(KEYS).reset_index(drop=True)
+    expected = expected.sort_values(KEYS).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_spark_path_carries_dataframe_predictions_and_checks_columns(spark, settings):
+    model = load_model("models:/interval-model@champion")
+    sdf = spark.createDataFrame(pd.DataFrame({"id": [1, 2, 3], "x": [0.9, 0.1, 0.6]}))
+    got = score_spark(spark, model, sdf, ["id"]).toPandas().sort_values("id")
+    assert list(got.columns) == ["id", "probability", "low", "high", "label", "model_name", "model_version"]
+    assert got["label"].tolist() == [1, 0, 1]
+    with pytest.raises(MissingColumnsError, match=r"in\.parquet lacks column\(s\) \['x'\]"):
+        score_spark(spark, model, sdf.drop("x"), ["id"], source="in.parquet")
+
+
+def test_score_to_gold_on_spark_writes_readable_predictions(spark, settings, tmp_path):
+    rows = tiny_features()
+    path = tmp_path / "rows.csv"
+    rows.to_csv(path, index=False)
+    pub = score_to_gold(settings, "models:/icecream-demand@champion", "demand_predictions", KEYS, path,
+                        engine="spark")
+    out = pd.read_parquet(pub.path / "predictions.parquet").sort_values(KEYS).reset_index(drop=True)
+    csv_parts = sorted((pub.path / "predictions.csv").glob("part-*.csv"))
+    assert pub.rows == len(out) == len(rows) == sum(len(pd.read_csv(p)) for p in csv_parts)
+    expected = score_pandas(load_model("models:/icecream-demand/1"), pd.read_csv(path), KEYS)
+    expected = expected.sort_values(KEYS).reset_index(drop=True)
+    np.testing.assert_allclose(out["prediction"], expected["prediction"])
+    assert out["date"].astype(str).tolist() == expected["date"].astype(str).tolist()
