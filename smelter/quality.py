@@ -134,12 +134,15 @@ def _to_pandas(sdf: "SparkDataFrame") -> "pd.DataFrame":
     from pyspark.sql.types import BooleanType, DateType, IntegralType
 
     frame = sdf.toPandas()
-    fields = {f.name: f.dataType for f in sdf.schema.fields}
-    casts = {c: "datetime64[ns]" for c, t in fields.items() if isinstance(t, DateType)}
-    for column, kind in fields.items():
-        if str(frame[column].dtype) in ("float64", "object"):  # nulls turned ints to float, bools to object
-            casts.update({column: "Int64"} if isinstance(kind, IntegralType) else {})
-            casts.update({column: "boolean"} if isinstance(kind, BooleanType) else {})
+    casts = {}
+    for field in sdf.schema.fields:
+        kind, dtype = field.dataType, str(frame[field.name].dtype)
+        if isinstance(kind, DateType):
+            casts[field.name] = "datetime64[ns]"
+        elif isinstance(kind, IntegralType) and dtype == "float64":  # nulls turned the ints to float
+            casts[field.name] = "Int64"
+        elif isinstance(kind, BooleanType) and dtype == "object":  # nulls turned the bools to object
+            casts[field.name] = "boolean"
     return frame.astype(casts)
 
 
