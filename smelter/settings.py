@@ -62,6 +62,7 @@ class ServingSettings(BaseModel):
     api_key_file: Path | None = None
     max_rows: int = 1000
     alias_poll_seconds: float = 5.0
+    batch_requests: bool = True  # score concurrent requests in one model call (row-wise models)
 
 
 class Settings(BaseSettings):

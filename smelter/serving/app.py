@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from smelter.serving.batcher import Batcher
 from smelter.serving.holder import ModelHolder, ServedModel
 from smelter.serving.keys import bearer_ok
 from smelter.serving.payload import RequestError, body_columns, parse_json
-from smelter.serving.schema import to_frame
+from smelter.serving.schema import typed_columns
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +50,18 @@ def jsonable(predictions: Any) -> Any:
     return predictions
 
 
-def score_body(raw: bytes, served: ServedModel, max_rows: int) -> dict:
-    """Request bytes -> ``{"predictions", "model", "version"}``; bad input raises RequestError."""
-    frame = to_frame(body_columns(parse_json(raw), max_rows), served.types)
-    predictions = served.model.predict(frame)
-    return {"predictions": jsonable(predictions), "model": served.name, "version": served.version}
+def request_columns(raw: bytes, served: ServedModel, max_rows: int) -> dict[str, np.ndarray]:
+    """Request bytes -> the model's typed input columns; bad input raises RequestError."""
+    return typed_columns(body_columns(parse_json(raw), max_rows), served.types)
 
 
-def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_seconds: float) -> Starlette:
-    """The ASGI app; starting it starts the holder's alias poller, stopping it stops the poller."""
+def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_seconds: float,
+               combine: bool = True) -> Starlette:
+    """The ASGI app; starting it starts the holder's alias poller, stopping it stops the poller.
+
+    Concurrent requests are scored together by a :class:`Batcher` unless ``combine`` is False.
+    """
+    batcher = Batcher(max_rows, combine)
 
     async def score(request: Request) -> Response:
         if not bearer_ok(request.headers.get("authorization"), api_key):
@@ -66,12 +70,13 @@ def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_sec
         if served is None:
             return _error(503, f"model {holder.ref.name} is not loaded yet")
         try:
-            result = score_body(await request.body(), served, max_rows)
+            predictions = await batcher.predict(served, request_columns(await request.body(), served, max_rows))
         except RequestError as exc:
             return _error(exc.status, exc.message)
         except Exception as exc:  # the model itself failed on input that passed the checks
             log.exception("prediction failed")
             return _error(500, f"model {served.name} v{served.version} failed: {type(exc).__name__}: {exc}")
+        result = {"predictions": jsonable(predictions), "model": served.name, "version": served.version}
         return _json(result, headers={"X-Model-Name": served.name, "X-Model-Version": served.version})
 
     async def health(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""Named columns -> a typed pandas DataFrame, checked against a model's MLflow input schema.
+"""Named columns -> typed arrays for a pandas DataFrame, checked against a model's MLflow input schema.
 
 Missing or unexpected columns, and values of the wrong type, are a 422 naming
 every column at fault and the first bad row of each. A model logged without a
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from smelter.serving.payload import RequestError
@@ -64,29 +65,41 @@ def _first_bad(values: list, kind: _Kind, required: bool) -> int | None:
     return None
 
 
-def _column(name: str, values: list, type_name: str, required: bool) -> tuple[pd.Series | None, str | None]:
-    """One column -> (typed Series, None) or (None, error naming column, type and row)."""
+def _column(name: str, values: list, type_name: str, required: bool) -> tuple[np.ndarray | None, str | None]:
+    """One column -> (typed array, None) or (None, error naming column, type and row)."""
     kind = KINDS.get(type_name)
     if kind is None:  # array / object / map types: handed to the model as they are
-        return pd.Series(values, name=name, dtype="object"), None
+        return _objects(values), None
     bad = _first_bad(values, kind, required)
     if bad is not None:
         v = values[bad]
         return None, f"column '{name}' expects {type_name}: row {bad} has {v!r} ({type(v).__name__})"
-    if None in values:  # optional column with gaps: let pandas pick a dtype that holds them
-        return pd.Series(values, name=name), None
+    if None in values:  # an optional column with gaps: NaN in float columns, None elsewhere
+        return (np.array(values, dtype=kind.dtype) if kind.dtype.startswith("float") else _objects(values)), None
     if type_name == "datetime":
         try:
-            return pd.Series(pd.to_datetime(values), name=name), None
+            return pd.to_datetime(values).to_numpy(), None
         except (ValueError, TypeError) as exc:
             return None, f"column '{name}' expects datetime: {exc}"
-    return pd.Series(values, name=name, dtype=kind.dtype), None
+    return np.array(values, dtype=kind.dtype), None
 
 
-def to_frame(columns: dict[str, list], types: dict[str, tuple[str, bool]] | None) -> pd.DataFrame:
-    """``{column: values}`` -> DataFrame in schema order with schema dtypes; 422 on any mismatch."""
+def _objects(values: list) -> np.ndarray:
+    """A 1-d object array of ``values`` (lists stay list elements, never a second axis)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+def typed_columns(columns: dict[str, list], types: dict[str, tuple[str, bool]] | None) -> dict[str, np.ndarray]:
+    """``{column: values}`` -> ``{column: array}`` in schema order with schema dtypes; 422 on any mismatch.
+
+    ``pandas.DataFrame(result)`` is the model's input frame. Without a schema the
+    columns pass unchecked, with the dtypes pandas infers.
+    """
     if types is None:
-        return pd.DataFrame(columns)
+        return {name: pd.Series(values).to_numpy() for name, values in columns.items()}
     missing = [c for c, (_, required) in types.items() if required and c not in columns]
     extra = [c for c in columns if c not in types]
     problems = []
@@ -97,11 +110,11 @@ def to_frame(columns: dict[str, list], types: dict[str, tuple[str, bool]] | None
     typed = {}
     for name, (type_name, required) in types.items():
         if name in columns:
-            series, error = _column(name, columns[name], type_name, required)
+            array, error = _column(name, columns[name], type_name, required)
             if error:
                 problems.append(error)
             else:
-                typed[name] = series
+                typed[name] = array
     if problems:
         raise RequestError(422, "; ".join(problems))
-    return pd.DataFrame(typed)
+    return typed

@@ -10,9 +10,16 @@ from smelter.settings import Settings, SparkSettings, load_settings
 @pytest.fixture(scope="session")
 def serving_settings(tmp_path_factory) -> Settings:
     """Like the ``settings`` fixture, but one MLflow store for every serving test (creating one costs ~8 s)."""
+    from mlflow import MlflowClient
+
+    from smelter.tracking import configure_mlflow
+
     root = tmp_path_factory.mktemp("serving")
-    return load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
-                         spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
+    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
+                             spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
+    configure_mlflow(settings)
+    MlflowClient().search_registered_models()  # creates the store here, not racing a server that reads it
+    return settings
 
 
 @pytest.fixture(scope="module")

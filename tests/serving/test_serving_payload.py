@@ -8,7 +8,7 @@ from mlflow.types import ColSpec, Schema
 from smelter.serving.holder import ModelRef, parse_model_uri
 from smelter.serving.keys import bearer_ok, resolve_api_key
 from smelter.serving.payload import RequestError, body_columns, parse_json
-from smelter.serving.schema import column_types, to_frame
+from smelter.serving.schema import column_types, typed_columns
 from smelter.settings import ServingSettings
 
 SCHEMA = Schema([ColSpec("string", "state"), ColSpec("integer", "year"), ColSpec("double", "population"),
@@ -17,6 +17,10 @@ SCHEMA = Schema([ColSpec("string", "state"), ColSpec("integer", "year"), ColSpec
 TYPES = column_types(SCHEMA)
 ROW = ["Texas", 2021, 29_000_000, False, "2021-07-04"]
 NAMES = ["state", "year", "population", "is_holiday", "date"]
+
+
+def to_frame(columns: dict, types) -> pd.DataFrame:
+    return pd.DataFrame(typed_columns(columns, types))
 
 
 def refused(fn, *args) -> RequestError:

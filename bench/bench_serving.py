@@ -1,0 +1,180 @@
+"""Online endpoint latency and throughput: ``python -m smelter.serving`` vs ``mlflow models serve``.
+
+    python -m bench.bench_serving [--seconds 3] [--concurrency 1 8 32] [--rows 1 100]
+
+Serves ``models:/icecream-demand@champion`` from the project's MLflow store if it is
+registered there (read only); otherwise trains the forecaster pipeline (category cast +
+LightGBM, 100 trees x 31 leaves) on synthetic gold-shaped rows into a temporary store.
+Both servers run at once on loopback (one worker each); a separate load-generator process
+(:mod:`bench.loadgen`) posts the same ``dataframe_split`` body to each in turn, per cell.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from bench.bench_scoring import register, synthetic_gold
+from smelter.settings import PROJECT_ROOT, Settings, load_settings
+from smelter.tracking import configure_mlflow
+from tasks.forecast.features import FEATURES
+
+KEY = "bench-key"
+
+
+def champion_uri(settings: Settings, name: str) -> str | None:
+    """``models:/<name>@champion`` if that alias exists in the store, else None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    if settings.mlflow.tracking_uri is None and not (settings.mlruns_root / "mlflow.db").exists():
+        return None
+    configure_mlflow(settings)
+    try:
+        MlflowClient().get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        return None
+    return f"models:/{name}@champion"
+
+
+def split_body(rows: int) -> bytes:
+    """A ``dataframe_split`` body of ``rows`` gold feature rows (plain JSON values)."""
+    frame = synthetic_gold(max(rows, 51), seed=7)[FEATURES].head(rows)
+    return json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}).encode()
+
+
+def start(cmd: list[str], env: dict, log: Path, ready_url: str, timeout: float = 180) -> subprocess.Popen:
+    """Start a server and wait until ``ready_url`` answers 200."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # its own process group: stop() ends its children too
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[:3]} exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(ready_url, timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{ready_url} not ready in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server started by :func:`start` and the workers it spawned (its process group)."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def predict_once(url: str, body: bytes) -> list:
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json",
+                                                          "Authorization": f"Bearer {KEY}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())["predictions"]
+
+
+def load(url: str, body_file: Path, concurrency: int, seconds: float) -> dict:
+    """Run :mod:`bench.loadgen` in its own process against ``url``; returns its stats."""
+    cmd = [sys.executable, "-m", "bench.loadgen", "--url", url, "--body-file", str(body_file),
+           "--concurrency", str(concurrency), "--seconds", str(seconds), "--header", f"Authorization: Bearer {KEY}"]
+    return json.loads(subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, check=True, text=True).stdout)
+
+
+def servers(settings: Settings, model_uri: str, tmp: Path) -> dict[str, tuple[subprocess.Popen, str]]:
+    """Start the three servers on the same model; name -> (process, scoring URL)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_")}
+    env |= {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "MLFLOW_TRACKING_URI": settings.tracking_uri,
+            "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri, "SMELTER_SERVING__API_KEY": KEY,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # mlflow runs `uvicorn`
+    ports = [free_port() for _ in range(3)]
+    ours = [sys.executable, "-m", "smelter.serving", "--model-uri", model_uri]
+    mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
+    commands = {
+        "smelter.serving": ([*ours, "--port", str(ports[0])], "health", "score"),
+        "smelter --no-batching": ([*ours, "--no-batching", "--port", str(ports[1])], "health", "score"),
+        "mlflow models serve": ([mlflow_bin, "models", "serve", "-m", model_uri, "--env-manager", "local",
+                                 "-h", "127.0.0.1", "-p", str(ports[2])], "ping", "invocations"),
+    }
+    started = {}
+    try:
+        for (name, (cmd, ready, path)), port in zip(commands.items(), ports):
+            proc = start(cmd, env, tmp / f"{name.split()[0]}-{port}.log", f"http://127.0.0.1:{port}/{ready}")
+            started[name] = (proc, f"http://127.0.0.1:{port}/{path}")
+    except Exception:
+        for proc, _ in started.values():
+            stop(proc)
+        raise
+    return started
+
+
+def measure(urls: dict[str, str], bodies: dict[int, Path], concurrency: list[int], seconds: float) -> list[dict]:
+    """One row per (rows, concurrency): each server's stats, servers taking turns cell by cell."""
+    table = []
+    for rows, body in bodies.items():
+        for c in concurrency:
+            table.append({"rows": rows, "concurrency": c} | {name: load(url, body, c, seconds)
+                                                             for name, url in urls.items()})
+    return table
+
+
+def print_table(table: list[dict], names: list[str]) -> None:
+    """Per cell: p50/p99 latency, requests/s and errors per server; last column first/last req/s."""
+    head = f"{'rows':>4} {'conc':>4} | " + " | ".join(f"{n:^30}" for n in names) + " | req/s ratio"
+    sub = " | ".join(f"{'p50 ms':>7} {'p99 ms':>7} {'req/s':>7} {'err':>4}" for _ in names)
+    print(head, f"\n{'':>9} | {sub} | {names[0].split()[0]}/{names[-1].split()[0]}\n" + "-" * len(head))
+    for row in table:
+        cells = [f"{row[n]['p50_ms']:7.2f} {row[n]['p99_ms']:7.2f} {row[n]['rps']:7.0f} {row[n]['errors']:>4}"
+                 for n in names]
+        ratio = row[names[0]]["rps"] / max(row[names[-1]]["rps"], 1e-9)
+        print(f"{row['rows']:>4} {row['concurrency']:>4} | " + " | ".join(cells) + f" | {ratio:10.2f}x")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_serving", description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=3.0, help="measured seconds per cell (after 0.5 s warm-up)")
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    p.add_argument("--rows", type=int, nargs="+", default=[1, 100])
+    a = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp_name:
+        tmp = Path(tmp_name)
+        settings = load_settings()
+        model_uri = champion_uri(settings, "icecream-demand")
+        if model_uri is None:  # no real champion yet: a stand-in forecaster in a temporary store
+            settings = load_settings(data_root=tmp / "data", mlruns_root=tmp / "mlruns")
+            configure_mlflow(settings)
+            register(settings, synthetic_gold(20_000))
+            model_uri = "models:/bench-demand@champion"
+        bodies = {rows: tmp / f"body{rows}.json" for rows in a.rows}
+        for rows, path in bodies.items():
+            path.write_bytes(split_body(rows))
+        procs = servers(settings, model_uri, tmp)
+        try:
+            urls = {name: url for name, (_, url) in procs.items()}
+            answers = [predict_once(url, bodies[max(a.rows)].read_bytes()) for url in urls.values()]
+            assert all(np.allclose(answers[0], other) for other in answers[1:]), "servers disagree on the same rows"
+            print(f"model {model_uri}; {a.seconds:g} s per cell; load generator in its own process\n")
+            print_table(measure(urls, bodies, a.concurrency, a.seconds), list(urls))
+        finally:
+            for proc, _ in procs.values():
+                stop(proc)
+
+
+if __name__ == "__main__":
+    main()
