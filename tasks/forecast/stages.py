@@ -16,9 +16,14 @@ SPARK_TASK = dict(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, timeo
 
 
 def gate_and_publish(sdf, settings: Settings, layer: str, name: str, expectations: list, source: str) -> dict:
-    """Validate a Spark frame with its suite; publish it only if every expectation holds."""
+    """Validate a Spark frame with its suite; publish it only if every expectation holds.
+
+    On local Spark the frame is validated through pandas (laptop-size data: ~5x faster than ~25
+    Spark jobs); on a cluster GX runs in Spark.
+    """
+    local = settings.spark.master.startswith("local")
     report = quality.validate_spark(sdf, quality.build_suite(f"{layer}.{name}", expectations), f"{layer}/{name}",
-                                    source)
+                                    source, via_pandas=local)
     quality.enforce(report)
     pub = lake.publish_spark(sdf, settings.data_root, layer, name,
                              {"source": source, "quality": report.to_dict()}, settings.lake.keep_versions)
