@@ -22,7 +22,7 @@ test: $(STAMP)       ## the whole test suite
 	$(PY) -m pytest -q
 
 bench: $(STAMP)      ## benchmarks: print tables, peers side by side
-	$(PY) -m bench.run_all
+	$(PY) -m bench.run_all $(BENCH)
 
 ui: $(STAMP)         ## MLflow UI on the local store: http://127.0.0.1:5000
 	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db --host 127.0.0.1 --port 5000
