@@ -1,12 +1,12 @@
 """Gold: the stratified, seeded train/test split and the design matrix fitted on training rows.
 
 gold/heart_features holds the silver columns, ``split`` ("train"/"test") and one ``x_<feature>``
-column per design column; the fitted :class:`HeartPreprocessor` is published beside the Parquet
-file (``preprocessor.json``) in the same version, so training and scoring use the same fit.
+column per design column; the fitted :class:`HeartPreprocessor` is published in the same version's
+manifest (``metadata.preprocessor``), so training and scoring use the same fit.
 """
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,6 @@ from smelter import lake
 from smelter.settings import Settings
 from tasks.heart.preprocess import HeartPreprocessor
 from tasks.heart.schema import TARGET
-
-PREPROCESSOR_FILE = "preprocessor.json"
-
 
 def split_patients(silver: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42) -> pd.Series:
     """"train"/"test" per row, stratified on the label (scikit-learn's seeded ``train_test_split``)."""
@@ -59,24 +56,20 @@ def design(gold: pd.DataFrame, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 def read_features(settings: Settings) -> tuple[pd.DataFrame, HeartPreprocessor]:
     """The current gold/heart_features table and the preprocessor published with it."""
-    folder = lake.data_path(settings.data_root, "gold", "heart_features")
-    gold = pd.read_parquet(folder / "part-00000.parquet")
-    return gold, HeartPreprocessor.from_json((folder / PREPROCESSOR_FILE).read_text())
+    version = lake.current_version(settings.data_root, "gold", "heart_features")
+    gold = lake.read_pandas(settings.data_root, "gold", "heart_features", version)
+    meta = lake.manifest(settings.data_root, "gold", "heart_features", version)["metadata"]
+    return gold, HeartPreprocessor(**meta["preprocessor"])
 
 
 @task(name="build-heart-features", cache_policy=NO_CACHE)
 def build_heart_features(settings: Settings, test_fraction: float = 0.2,
                          rows: int | None = None) -> str:
-    """silver/heart_patients -> gold/heart_features (+ preprocessor.json); returns the version."""
+    """silver/heart_patients -> gold/heart_features (preprocessor in the manifest); returns the version."""
     silver = subsample(lake.read_pandas(settings.data_root, "silver", "heart_patients"), rows, settings.seed)
     gold, prep = build_features(silver, test_fraction, settings.seed)
-
-    def write(folder: Path) -> int:
-        gold.to_parquet(folder / "part-00000.parquet", index=False)
-        (folder / PREPROCESSOR_FILE).write_text(prep.to_json())
-        return len(gold)
-
     meta = {"test_fraction": test_fraction, "seed": settings.seed, "features": prep.feature_names,
-            "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")}}
-    return lake.publish(settings.data_root, "gold", "heart_features", write, meta,
-                        settings.lake.keep_versions).version
+            "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")},
+            "preprocessor": asdict(prep)}
+    return lake.publish_pandas(gold, settings.data_root, "gold", "heart_features", meta,
+                               settings.lake.keep_versions).version

