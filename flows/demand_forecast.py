@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from prefect import flow
 
+from smelter.artifacts import publish_run_summary
+from smelter.hooks import notify_failure, run_name
 from smelter.settings import load_settings
 from smelter.tracking import configure_mlflow
 from tasks.forecast.model import ForecasterParams
@@ -16,7 +18,8 @@ from tasks.forecast.train import train_forecaster_task
 from tasks.ingest import ingest_csv_task
 
 
-@flow(name="refine-demand-data", flow_run_name="refine-demand-{start}-to-{end}", log_prints=True)
+@flow(name="refine-demand-data", flow_run_name=run_name("refine-demand-{start}-to-{end}"), log_prints=True,
+      timeout_seconds=7200, on_failure=[notify_failure])
 def refine_demand_data(sales_path: str | None = None, population_path: str | None = None,
                        start: str = "2017-01-01", end: str = "2022-12-31", states: list[str] | None = None,
                        test_start: str = "2022-01-01") -> dict:
@@ -30,10 +33,11 @@ def refine_demand_data(sales_path: str | None = None, population_path: str | Non
               ingest_csv_task(population_path, settings, "state_population", [POPULATION_ID])]
     silver = [refine_sales_task(settings, start, end), refine_population_task(settings)]
     gold = build_gold_task(settings, test_start)
-    return {"bronze": bronze, "silver": silver, "gold": gold}
+    return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold})
 
 
-@flow(name="train-forecaster", flow_run_name="train-forecaster-{num_leaves}-leaves", log_prints=True)
+@flow(name="train-forecaster", flow_run_name=run_name("train-forecaster-{num_leaves}-leaves"), log_prints=True,
+      timeout_seconds=7200, on_failure=[notify_failure])
 def train_forecaster(num_leaves: int = 31, num_iterations: int = 300, learning_rate: float = 0.05,
                      seed: int | None = None) -> dict:
     """Train LightGBM on gold/demand_features, track in MLflow, register and apply the champion rule."""
@@ -41,10 +45,11 @@ def train_forecaster(num_leaves: int = 31, num_iterations: int = 300, learning_r
     configure_mlflow(settings)
     params = ForecasterParams(num_leaves, num_iterations, learning_rate,
                               settings.seed if seed is None else seed)
-    return train_forecaster_task(settings, params)
+    return publish_run_summary(train_forecaster_task(settings, params))
 
 
-@flow(name="demand-forecast", log_prints=True)
+@flow(name="demand-forecast", flow_run_name=run_name("demand-forecast-{start}-to-{end}"), log_prints=True,
+      timeout_seconds=4 * 3600, on_failure=[notify_failure])
 def demand_forecast(sales_path: str | None = None, population_path: str | None = None,
                     start: str = "2017-01-01", end: str = "2022-12-31", states: list[str] | None = None,
                     test_start: str = "2022-01-01", num_leaves: int = 31, num_iterations: int = 300,
@@ -55,7 +60,7 @@ def demand_forecast(sales_path: str | None = None, population_path: str | None =
     data = refine_demand_data(sales_path, population_path, start, end, states, test_start)
     model = train_forecaster(num_leaves, num_iterations, learning_rate, seed)
     scores = score_demand()
-    return {"data": data, "model": model, "scores": scores}
+    return publish_run_summary({"data": data, "model": model, "scores": scores})
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ from flows.demand_forecast import demand_forecast
 from flows.heart_risk import train_heart_model
 from flows.network_design import design_network
 from flows.score_heart import score_heart_patients
+from smelter.artifacts import publish_run_summary
+from smelter.hooks import notify_failure, run_name
 
 
-@flow(name="smelter-all", log_prints=True)
+@flow(name="smelter-all", flow_run_name=run_name("smelter-all"), log_prints=True, on_failure=[notify_failure])
 def run_all(demand: bool = True, heart: bool = True, network: bool = True) -> dict:
     """Demand forecast (refine, train, score), heart-disease risk (train, score), network design."""
     results: dict = {}
@@ -23,7 +25,7 @@ def run_all(demand: bool = True, heart: bool = True, network: bool = True) -> di
         results["heart_scores"] = score_heart_patients()
     if network:
         results["network"] = design_network()
-    return results
+    return publish_run_summary(results)
 
 
 if __name__ == "__main__":

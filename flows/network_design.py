@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from prefect import flow
 
+from smelter.artifacts import publish_run_summary
+from smelter.hooks import notify_failure, run_name
 from smelter.settings import load_settings
 from smelter.tracking import configure_mlflow
 from tasks.network.stages import (check_network_task, design_network_task, prepare_network_task,
                                   publish_network_task, report_network_task, track_network_task)
 
 
-@flow(name="design-network", flow_run_name="design-network-n{n_cities}-{formulation}", log_prints=True)
+@flow(name="design-network", flow_run_name=run_name("design-network-n{n_cities}-{formulation}"), log_prints=True,
+      timeout_seconds=7200, on_failure=[notify_failure])
 def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities: int = 12,
                    formulation: str = "multicommodity", time_limit_s: float = 60.0,
                    mip_gap: float = 0.01, seed: int | None = None, total_passengers: int = 10_000,
@@ -35,8 +38,8 @@ def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities:
               "pax_cost_per_km": pax_cost_per_km, "cities_path": cities_path, "demand_path": demand_path}
     run_id = track_network_task(settings, designs, published["summary"], published["legs"], params)
     report_network_task(published["summary"])
-    return {"run_id": run_id, "versions": published["versions"], "checks": checks,
-            "summary": published["summary"].to_dict("records")}
+    return publish_run_summary({"run_id": run_id, "versions": published["versions"], "checks": checks,
+                                "summary": published["summary"].to_dict("records")})
 
 
 if __name__ == "__main__":

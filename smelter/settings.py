@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     lake: LakeSettings = LakeSettings()
     serving: ServingSettings = ServingSettings()
     prefect_api_url: str | None = None
+    notify_webhook_url: str | None = None  # a failed flow run posts its summary here (JSON, key "text")
 
     @property
     def tracking_uri(self) -> str:

@@ -1,0 +1,84 @@
+"""A real flow under the Prefect API publishes its summary artifacts; a failing one writes and posts
+its failure summary to a real webhook on loopback."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+SMALL = dict(thresholds=[0.0, 500.0], n_cities=4, city_set="random", seed=3, time_limit_s=20)
+
+
+@pytest.fixture()
+def webhook():
+    """A loopback HTTP server recording every JSON body POSTed to it."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def _artifacts(flow_run_id) -> dict:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return {a.key: a for a in found}
+
+
+def _last_run(flow_name: str):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
+                                     sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+
+
+def test_successful_run_publishes_summary_and_key_numbers(flow_settings):
+    from flows.network_design import design_network
+
+    design_network(**SMALL)
+    run = _last_run("design-network")
+    assert run.name.startswith("design-network-n4-multicommodity @ ") and run.name.endswith("Z")
+    found = _artifacts(run.id)
+    assert {"design-network-summary", "design-network-key-numbers", "network-summary"} <= set(found)
+    summary = found["design-network-summary"]
+    assert summary.type == "markdown" and "## Optimisation" in summary.data and "network_summary" in summary.data
+    numbers = json.loads(found["design-network-key-numbers"].data)
+    assert {"section": "optimisation", "name": "designs optimal", "value": "2/2"} in numbers
+
+
+def test_failed_run_writes_summary_and_posts_it_to_the_webhook(flow_settings, webhook, monkeypatch, tmp_path):
+    from flows.network_design import design_network
+
+    url, received = webhook
+    monkeypatch.setenv("SMELTER_NOTIFY_WEBHOOK_URL", url)
+    missing = tmp_path / "no_such_cities.csv"
+    with pytest.raises(FileNotFoundError):
+        design_network(**SMALL, cities_path=str(missing))
+    assert len(received) == 1
+    body = received[0]
+    assert body["flow"] == "design-network" and body["state"] == "Failed"
+    assert [s["name"].rsplit("-", 1)[0] for s in body["failed_steps"]] == ["prepare-network"]
+    for part in ("# design-network FAILED", f"`{body['failed_steps'][0]['name']}`", str(missing), "`cities_path`", "path parameters"):
+        assert part in body["text"]
+    failure = _artifacts(_last_run("design-network").id)["design-network-failure"]
+    assert failure.data == body["text"]

@@ -1,0 +1,76 @@
+"""Run summaries and failure summaries built from flows' result dicts (shapes the flows return)."""
+from __future__ import annotations
+
+from smelter.artifacts import artifact_key, dataset_rows, decisions, key_numbers, metric_rows, summary_markdown
+from smelter.hooks import DEFAULT_ADVICE, advice, failure_summary
+
+REFINE = {"bronze": [{"dataset": "bronze/daily_sales", "version": "v1", "rows": 730, "sha256": "ab", "new": True},
+                     {"dataset": "bronze/state_population", "version": "v0", "rows": 2, "sha256": "cd", "new": False}],
+          "silver": [{"dataset": "silver/daily_sales", "version": "v2", "rows": 730,
+                      "quality": "silver/daily_sales: 9/9 expectations passed on 730 rows (spark, 1.00 s)"}],
+          "gold": {"dataset": "gold/demand_features", "version": "v3", "rows": 730, "quality": "gold: 7/7 expectations"}}
+TRAIN = {"run_id": "r1", "gold_version": "v3", "metrics": {"test_rmse": 12.5, "baseline_test_rmse": 20.0},
+         "promotion": {"model_name": "icecream-demand", "version": "4", "metric": "test_rmse", "score": 12.5,
+                       "champion_version": "3", "champion_score": 13.0, "promoted": True,
+                       "reason": "test_rmse 12.5 < champion v3's 13"}}
+NETWORK = {"run_id": "r2", "versions": {"network_legs": "v5", "network_summary": "v6"}, "checks": [{"undelivered": 0.0}],
+           "summary": [{"threshold": 0.0, "status": "optimal", "open_legs": 10, "total_cost": 900.0, "gap": 0.0},
+                       {"threshold": 50.0, "status": "optimal", "open_legs": 4, "total_cost": 700.0, "gap": 0.0}]}
+
+
+def test_dataset_rows_orders_layers_and_says_what_happened():
+    rows = dataset_rows(REFINE)
+    assert [(r["layer"], r["dataset"], r["rows"]) for r in rows] == [
+        ("bronze", "daily_sales", 730), ("bronze", "state_population", 2),
+        ("silver", "daily_sales", 730), ("gold", "demand_features", 730)]
+    assert rows[1]["detail"] == "source unchanged: nothing new published"
+    assert "9/9 expectations passed" in rows[2]["detail"]
+
+
+def test_metrics_and_champion_decision():
+    assert metric_rows(TRAIN) == [{"metric": "test_rmse", "value": 12.5}, {"metric": "baseline_test_rmse", "value": 20.0}]
+    assert decisions(TRAIN) == ["icecream-demand v4 becomes @champion: test_rmse 12.5 < champion v3's 13"]
+    assert decisions({"registry": {"registered": False, "reason": "r_hat too high"}}) == ["not registered: r_hat too high"]
+
+
+def test_summary_markdown_has_every_section_that_applies():
+    text = summary_markdown("demand-forecast", "demand-forecast @ 2026-01-01 02:00Z", {"data": REFINE, "model": TRAIN})
+    for part in ("## Data: rows in and out per layer", "| bronze | daily_sales | v1 | 730 |", "quality gate",
+                 "## Model metrics", "| test_rmse | 12.5 |", "## Champion decision", "`r1`"):
+        assert part in text
+    assert "## Optimisation" not in text
+    network = summary_markdown("design-network", "n", NETWORK)
+    assert "| 50 | optimal | 4 | 700 | 0 |" in network and "network-summary" in network
+    assert "| gold | network_legs | v5 |  |" in network
+
+
+def test_key_numbers_are_plain_rows():
+    rows = key_numbers({"data": REFINE, "model": TRAIN, "network": NETWORK})
+    assert {"section": "rows", "name": "gold/demand_features", "value": 730} in rows
+    assert {"section": "metric", "name": "test_rmse", "value": 12.5} in rows
+    assert {"section": "champion", "name": "icecream-demand v4", "value": True} in rows
+    assert {"section": "optimisation", "name": "cheapest total_cost (threshold 50.0)", "value": 700.0} in rows
+    assert {"section": "optimisation", "name": "designs optimal", "value": "2/2"} in rows
+    assert key_numbers({}) == []
+
+
+def test_artifact_key_is_valid():
+    assert artifact_key("Design Network", "key-numbers") == "design-network-key-numbers"
+
+
+def test_failure_summary_names_step_input_error_and_advice():
+    steps = [{"name": "ingest-csv-0", "message": "Task run encountered an exception RawFileError: "
+                                                 "raw source /in/sales.csv does not exist"}]
+    text = failure_summary("refine-demand-data", "refine-demand @ x", {"sales_path": "/in/sales.csv"}, steps,
+                           "Flow run encountered an exception. RawFileError: raw source /in/sales.csv does not exist",
+                           rerun="prefect deployment run 'refine-demand-data/daily' -p name=value", url="http://ui/r")
+    for part in ("# refine-demand-data FAILED", "`ingest-csv-0`", "`sales_path` = `'/in/sales.csv'`",
+                 "path parameters", "Re-run: `prefect deployment run 'refine-demand-data/daily'", "http://ui/r"):
+        assert part in text
+
+
+def test_advice_by_error_kind():
+    assert "quality rule" in advice("DataQualityError: silver/daily_sales failed 1 expectation")
+    assert "timeout" in advice("TimeoutError: Task run exceeded timeout of 1800.0 second(s)")
+    assert "unreachable" in advice("MlflowException: API request failed: Connection refused")
+    assert advice("ZeroDivisionError: division by zero") == DEFAULT_ADVICE
