@@ -1,6 +1,7 @@
-"""Scaling table of the network-design MIP: the article's formulation and the multicommodity
-one side by side, on the US cities with gravity demand (10,000 passengers, minimum cost 50 x
-distance). A formulation stops growing after its first size that hits the time limit.
+"""Scaling table of the network-design MIP: the article's formulation, the arc multicommodity
+one and the path one (price-and-branch) side by side, on the US cities with gravity demand
+(10,000 passengers, minimum cost 50 x distance). A formulation stops growing after its first
+size that misses the time limit or the gap (status other than optimal).
 
     python bench/bench_network.py --sizes 6,8,10,12,15,20,25,30 --time-limit 60
 """
@@ -39,7 +40,7 @@ def bench_row(n: int, formulation: str, args: argparse.Namespace) -> tuple[str, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="6,8,10,12,15,20,25,30")
-    parser.add_argument("--formulations", default="article,multicommodity")
+    parser.add_argument("--formulations", default="article,multicommodity,paths")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--mip-gap", type=float, default=0.01)
     parser.add_argument("--threshold", type=float, default=50.0)

@@ -18,7 +18,7 @@ from tasks.network.stages import (check_network_task, design_network_task, prepa
 @flow(name="design-network", flow_run_name=run_name("design-network-n{n_cities}-{formulation}"), log_prints=True,
       timeout_seconds=7200, on_failure=[notify_failure])
 def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities: int = 12,
-                   formulation: str = "multicommodity", time_limit_s: float = 60.0,
+                   formulation: str = "paths", time_limit_s: float = 60.0,
                    mip_gap: float = 0.01, seed: int | None = None, total_passengers: int = 10_000,
                    gamma: float = 1.0, pax_cost_per_km: float = 1.0, city_set: str = "us",
                    cities_path: str | None = None, demand_path: str | None = None) -> dict:

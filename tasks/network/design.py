@@ -11,7 +11,7 @@ from tasks.network.model import BuiltModel
 from tasks.network.multicommodity import build_multicommodity
 from tasks.network.solve import SolveStats, solve_problem
 
-FORMULATIONS = {"article": build_article, "multicommodity": build_multicommodity}
+FORMULATIONS = {"article": build_article, "multicommodity": build_multicommodity, "paths": None}
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class NetworkDesign:
 
 def build_model(instance: NetworkInstance, formulation: str) -> BuiltModel:
     """The cvxpy model of ``formulation`` ('multicommodity' or 'article') for ``instance``."""
-    if formulation not in FORMULATIONS:
+    if FORMULATIONS.get(formulation) is None:
         raise ValueError(f"unknown formulation {formulation!r}; choose one of {sorted(FORMULATIONS)}")
     return FORMULATIONS[formulation](instance)
 
@@ -39,6 +39,10 @@ def design_network(instance: NetworkInstance, formulation: str = "multicommodity
                    direct_start: bool = True) -> NetworkDesign:
     """Solve ``instance``; a time-limited solve returns its incumbent with status flagged.
     ``direct_start`` hands HiGHS the all-direct network as a first incumbent."""
+    if formulation == "paths":
+        from tasks.network.paths import solve_paths
+
+        return NetworkDesign(instance, formulation, *solve_paths(instance, time_limit_s, mip_gap, seed))
     built = build_model(instance, formulation)
     if direct_start:
         built.set_direct_start()

@@ -21,7 +21,8 @@ from cvxpy.settings import PARAM_PROB
 
 FEASIBLE = 2  # HiGHS kSolutionStatusFeasible
 STATUS = {"kOptimal": "optimal", "kTimeLimit": "time_limit", "kIterationLimit": "iteration_limit",
-          "kSolutionLimit": "solution_limit", "kInterrupt": "interrupted"}
+          "kSolutionLimit": "solution_limit", "kInterrupt": "interrupted",
+          "kObjectiveTarget": "objective_target"}
 
 
 class SolveError(RuntimeError):

@@ -30,7 +30,7 @@ def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
     assert all(r["undelivered"] < 1e-6 and r["extra_components"] == 0 for r in result["checks"])
 
     run = MlflowClient().get_run(result["run_id"])
-    assert run.data.params["formulation"] == "multicommodity"
+    assert run.data.params["formulation"] == "paths"
     assert run.data.metrics["threshold_0/open_legs"] == 10 and "threshold_500/gap" in run.data.metrics
     artifacts = {a.path for a in MlflowClient().list_artifacts(result["run_id"], "plots")}
     assert {"plots/network_map_threshold_0.png", "plots/network_map_threshold_500.png",

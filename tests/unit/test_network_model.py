@@ -24,12 +24,18 @@ def test_multicommodity_reaches_the_article_optimum(n, seed, threshold):
     inst = instance(n, seed, threshold)
     article = design_network(inst, "article", time_limit_s=30, mip_gap=EXACT, direct_start=False)
     ours = design_network(inst, "multicommodity", time_limit_s=30, mip_gap=EXACT, direct_start=False)
+    paths = design_network(inst, "paths", time_limit_s=30, mip_gap=EXACT)
     assert article.stats.status == ours.stats.status == "optimal"
     assert ours.stats.objective == pytest.approx(article.stats.objective, rel=1e-6)
-    check_design(article), check_design(ours)
+    # price-and-branch: its bound is the full LP bound and its incumbent a feasible network,
+    # so the article's optimum lies between them and within the reported gap
+    best = article.stats.objective
+    assert paths.stats.bound <= best * (1 + 1e-6) and paths.stats.objective >= best * (1 - 1e-6)
+    assert paths.stats.objective - best <= paths.stats.gap * paths.stats.objective + 1e-6 * best
+    check_design(article), check_design(ours), check_design(paths)
 
 
-@pytest.mark.parametrize("formulation", ["article", "multicommodity"])
+@pytest.mark.parametrize("formulation", ["article", "multicommodity", "paths"])
 def test_threshold_zero_flies_every_pair_direct(formulation):
     inst = instance(5, 7, threshold=0)
     design = design_network(inst, formulation, mip_gap=EXACT)
@@ -38,9 +44,10 @@ def test_threshold_zero_flies_every_pair_direct(formulation):
     assert residuals["direct_error"] < 1e-6 and residuals["conservation_residual"] < 1e-6
 
 
-def test_high_threshold_builds_a_sparse_connected_hub_network():
+@pytest.mark.parametrize("formulation", ["multicommodity", "paths"])
+def test_high_threshold_builds_a_sparse_connected_hub_network(formulation):
     inst = instance(6, 5, threshold=1_000)
-    design = design_network(inst, "multicommodity", mip_gap=EXACT)
+    design = design_network(inst, formulation, mip_gap=EXACT)
     residuals = check_design(design)
     assert residuals["undelivered"] < 1e-6 and residuals["extra_components"] == 0
     assert design.open_legs.sum() == inst.n - 1  # fixed costs dominate: a spanning tree

@@ -1,0 +1,124 @@
+"""The path master problem: a pool of paths per pair and the LP/MIP over their shares.
+
+Rows: ``sum_p lambda_p >= 1`` per pair (dual pi); the big-M row ``L_e <= (sum O) z_e`` per
+leg, which alone makes the MIP valid; the tight rows ``sum_{p of k through e} lambda_p <= z_e``
+for the (pair, leg) couples in ``pool.link_rows`` (dual mu), added when the LP violates
+them; and the leg cost model with volume ``L_e = sum_p O_k(p) lambda_p [e in p]`` (dual
+sigma of ``k_e >= rate L_e``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+from scipy import sparse
+
+from tasks.network.instance import NetworkInstance
+from tasks.network.model import leg_cost_problem
+
+
+@dataclass
+class PathPool:
+    """``commodities``: pair index of each commodity; per path its commodity (position in
+    ``commodities``), legs and the sign of each traversal (+1 along u -> v)."""
+
+    commodities: np.ndarray
+    owner: list[int] = field(default_factory=list)
+    legs: list[np.ndarray] = field(default_factory=list)
+    signs: list[np.ndarray] = field(default_factory=list)
+    seen: dict = field(default_factory=dict)
+    link_rows: set = field(default_factory=set)
+
+    def add(self, instance: NetworkInstance, paths: list[tuple[int, list[int]]]) -> int:
+        """Add (commodity, node list) paths not pooled yet; returns how many were new."""
+        index = np.full((instance.n, instance.n), -1)
+        index[instance.col("u"), instance.col("v")] = np.arange(instance.m)
+        before = len(self.owner)
+        for j, nodes in paths:
+            if (j, tuple(nodes)) in self.seen:
+                continue
+            a, b = np.array(nodes[:-1]), np.array(nodes[1:])
+            self.seen[(j, tuple(nodes))] = len(self.owner)
+            self.owner.append(j)
+            self.legs.append(np.maximum(index[a, b], index[b, a]))
+            self.signs.append(np.where(a < b, 1.0, -1.0))
+        return len(self.owner) - before
+
+
+def initial_pool(instance: NetworkInstance, n_hubs: int = 6) -> PathPool:
+    """Per pair with demand: the direct path and the one-stop paths via the ``n_hubs`` cities
+    with the most demand (a warm start for column generation; any pool is valid)."""
+    u, v, demand = instance.col("u"), instance.col("v"), instance.col("demand")
+    commodities = np.flatnonzero(demand > 0)
+    traffic = np.bincount(np.concatenate([u, v]), np.concatenate([demand, demand]), instance.n)
+    hubs = np.argsort(-traffic, kind="stable")[:n_hubs]
+    pool = PathPool(commodities)
+    pool.add(instance, [(j, [u[k], v[k]]) for j, k in enumerate(commodities)])
+    pool.link_rows = {(j, k) for j, k in enumerate(commodities)}
+    pool.add(instance, [(j, [u[k], h, v[k]]) for j, k in enumerate(commodities)
+                        for h in hubs if h not in (u[k], v[k])])
+    return pool
+
+
+@dataclass
+class Master:
+    problem: cp.Problem
+    z: cp.Variable
+    share: cp.Variable
+    cost_per_km: cp.Variable
+    volume: cp.Expression
+    rows: dict
+
+    def duals(self) -> dict:
+        cons = self.problem.constraints
+        return {"pi": np.asarray(cons[0].dual_value), "mu": np.asarray(cons[1].dual_value),
+                "big_m": np.asarray(cons[2].dual_value), "sigma": np.asarray(cons[-1].dual_value),
+                **self.rows}
+
+    def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> set:
+        """(pair, leg) couples whose share of the pair exceeds z_e in the current LP."""
+        shares: dict = {}
+        for j, legs, lam in zip(pool.owner, pool.legs, self.share.value):
+            if lam > tol:
+                for e in legs:
+                    shares[(j, e)] = shares.get((j, e), 0.0) + lam
+        z = self.z.value
+        return {key for key, val in shares.items() if val > z[key[1]] + tol} - pool.link_rows
+
+
+def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Master:
+    """LP (``integer=False``, 0 <= z <= 1) or MIP over the pooled paths."""
+    m, n_paths = instance.m, len(pool.owner)
+    owner = np.asarray(pool.owner)
+    path_of = np.repeat(np.arange(n_paths), [len(legs) for legs in pool.legs])
+    leg_of = np.concatenate(pool.legs)
+    pair_leg = np.array(sorted(pool.link_rows)).reshape(-1, 2)
+    row_of = {(j, e): i for i, (j, e) in enumerate(pair_leg)}
+    link_row = np.array([row_of.get((owner[p], e), -1) for p, e in zip(path_of, leg_of)])
+    tight = link_row >= 0
+    share = cp.Variable(n_paths, nonneg=True, name="lambda")
+    z = cp.Variable(m, boolean=True, name="z") if integer else cp.Variable(m, bounds=[0, 1], name="z")
+    convexity = sparse.csr_matrix((np.ones(n_paths), (owner, np.arange(n_paths))),
+                                  shape=(len(pool.commodities), n_paths))
+    linking = sparse.csr_matrix((np.ones(tight.sum()), (link_row[tight], path_of[tight])),
+                                shape=(len(pair_leg), n_paths))
+    select = sparse.csr_matrix((np.ones(len(pair_leg)), (np.arange(len(pair_leg)), pair_leg[:, 1])),
+                               shape=(len(pair_leg), m))
+    load = instance.col("demand")[pool.commodities][owner[path_of]]
+    volume = sparse.csr_matrix((load, (leg_of, path_of)), shape=(m, n_paths)) @ share
+    big_m = float(instance.col("demand").sum())
+    constraints = [convexity @ share >= 1, linking @ share <= select @ z, volume <= big_m * z]
+    problem, cost_per_km = leg_cost_problem(instance, z, volume, constraints)
+    rows = {"row_pair": pair_leg[:, 0], "row_edge": pair_leg[:, 1]}
+    return Master(problem, z, share, cost_per_km, volume, rows)
+
+
+def signed_flows(instance: NetworkInstance, pool: PathPool, share: np.ndarray) -> np.ndarray:
+    """m x m routed passengers per pair (column), signed by leg orientation."""
+    flows = np.zeros((instance.m, instance.m))
+    demand = instance.col("demand")
+    for j, legs, signs, lam in zip(pool.owner, pool.legs, pool.signs, share):
+        k = pool.commodities[j]
+        flows[legs, k] += signs * demand[k] * lam
+    return flows
