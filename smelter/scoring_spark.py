@@ -21,17 +21,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PROBE_ROWS = 8
 _worker_models: dict[str, ScoringModel] = {}  # per Python worker: shipped model name -> loaded model
+_shipped: dict[tuple[str, str, str], str] = {}  # driver: (Spark app, registry, models:/name/version) -> name
 
 
 def ship_model(spark: "SparkSession", model: ScoringModel) -> str:
-    """Download ``model``'s artifacts and add them to the Spark job; returns the name for ``SparkFiles.get``."""
+    """Add ``model``'s artifacts to the Spark application (once per app and version); returns the
+    name for ``SparkFiles.get``. Workers keep a shipped model loaded, so later runs skip the load."""
+    import mlflow
     import mlflow.artifacts
 
-    shipped = f"{model.name}-v{model.version}-{uuid.uuid4().hex[:8]}"
-    local = Path(tempfile.mkdtemp(prefix="smelter-ship-")) / shipped
-    mlflow.artifacts.download_artifacts(artifact_uri=model.uri, dst_path=str(local))
-    spark.sparkContext.addFile(str(local), recursive=True)
-    return shipped
+    key = (spark.sparkContext.applicationId, mlflow.get_registry_uri(), model.uri)
+    if key not in _shipped:
+        shipped = f"{model.name}-v{model.version}-{uuid.uuid4().hex[:8]}"
+        local = Path(tempfile.mkdtemp(prefix="smelter-ship-")) / shipped
+        mlflow.artifacts.download_artifacts(artifact_uri=model.uri, dst_path=str(local))
+        spark.sparkContext.addFile(str(local), recursive=True)
+        _shipped[key] = shipped
+    return _shipped[key]
 
 
 def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:

@@ -110,39 +110,47 @@ def held_out_rows(root: Path, layer: str, name: str) -> int:
     return data.count_rows(filter=ds.field("split") == HELD_OUT)
 
 
+def describe_input(root: Path, input_path: str | Path | None, default_input: tuple[str, str]) -> dict:
+    """Where the rows come from: path (None for the lake's held-out rows), source text, columns, row count."""
+    layer, name = default_input
+    if input_path is None:
+        return {"path": None, "source": f"{layer}/{name} (split == {HELD_OUT!r})",
+                "columns": input_columns(lake.data_path(root, layer, name)),
+                "rows": held_out_rows(root, layer, name)}
+    path = Path(input_path)
+    return {"path": path, "source": str(path), "columns": input_columns(path), "rows": count_rows(path)}
+
+
 def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_columns: Sequence[str],
                   input_path: str | Path | None = None, default_input: tuple[str, str] = ("gold", "demand_features"),
                   mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
                   spark_min_rows: int = SPARK_MIN_ROWS) -> lake.Published:
-    """Score ``input_path`` (default: the held-out rows of ``default_input``) with ``model_uri``; publish gold/``dataset_name``.
-
-    Missing columns fail before anything is scored; the manifest records model, source and engine.
-    """
+    """Score ``input_path`` (default: the held-out rows of ``default_input``) with ``model_uri``; publish
+    gold/``dataset_name``. Missing columns fail before anything is scored; the manifest records model,
+    source and engine."""
     configure_mlflow(settings)
     model = load_model(model_uri)
     root, (layer, name) = settings.data_root, default_input
-    path = Path(input_path) if input_path is not None else None
-    source = str(path) if path else f"{layer}/{name} (split == {HELD_OUT!r})"
-    columns = input_columns(path if path else lake.data_path(root, layer, name))
-    check_columns(columns, [*model.input_columns, *key_columns], source)
-    n_rows = count_rows(path) if path else held_out_rows(root, layer, name)
-    chosen = choose_engine(engine, n_rows, settings.spark.master, spark_min_rows)
+    given = describe_input(root, input_path, default_input)
+    path, source = given["path"], given["source"]
+    check_columns(given["columns"], [*model.input_columns, *key_columns], source)
+    chosen = choose_engine(engine, given["rows"], settings.spark.master, spark_min_rows)
     metadata = {"model_uri": model_uri, "model_name": model.name, "model_version": model.version,
                 "source": source, "engine": chosen, "mini_batch_size": mini_batch_size,
                 "max_concurrency": max_concurrency}
     if chosen == "pandas":
         df = read_input(path) if path else read_held_out(root, layer, name)
         scored = score_pandas(model, df, key_columns, mini_batch_size, max_concurrency, source)
-        return lake.publish(root, "gold", dataset_name, lambda folder: write_predictions(scored, folder),
-                            metadata, settings.lake.keep_versions)
-    from smelter.scoring_spark import score_spark
-    from smelter.spark import get_spark
+        write = lambda folder: write_predictions(scored, folder)  # noqa: E731
+    else:
+        from smelter.scoring_spark import score_spark
+        from smelter.spark import get_spark
 
-    spark = get_spark(settings.spark)
-    sdf = read_input_spark(spark, path) if path else read_held_out_spark(spark, root, layer, name)
-    scored_sdf = score_spark(spark, model, sdf, key_columns, mini_batch_size, source)
-    return lake.publish(root, "gold", dataset_name, lambda folder: write_predictions_spark(scored_sdf, folder),
-                        metadata, settings.lake.keep_versions)
+        spark = get_spark(settings.spark)
+        sdf = read_input_spark(spark, path) if path else read_held_out_spark(spark, root, layer, name)
+        scored_sdf = score_spark(spark, model, sdf, key_columns, mini_batch_size, source)
+        write = lambda folder: write_predictions_spark(scored_sdf, folder)  # noqa: E731
+    return lake.publish(root, "gold", dataset_name, write, metadata, settings.lake.keep_versions)
 
 
 # --- Prefect shells ---------------------------------------------------------------------------

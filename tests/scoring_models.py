@@ -2,7 +2,12 @@
 pyfunc returning a DataFrame (as the heart model does), registered in a temporary MLflow store."""
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -87,7 +92,15 @@ class IntervalModel(PythonModel):
                              "label": (p >= 0.5).astype("int64")})
 
 
-def make_store(root):
+@functools.cache
+def shared_store():
+    """One temporary store per test session, shared by the unit and Spark scoring tests (removed at exit)."""
+    root = Path(tempfile.mkdtemp(prefix="smelter-scoring-tests-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return make_store(root)
+
+
+def make_store(root: Path):
     """Settings rooted in ``root`` with both tiny models registered @champion; returns (settings, forecaster)."""
     from smelter.settings import SparkSettings, load_settings
     from smelter.tracking import configure_mlflow

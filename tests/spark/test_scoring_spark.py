@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import make_store, tiny_features
+from scoring_models import shared_store, tiny_features
 
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark
@@ -12,8 +12,9 @@ KEYS = ["date", "state"]
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return make_store(tmp_path_factory.mktemp("scoring-spark"))
+def store():
+    """The tiny forecaster @champion and a DataFrame-returning model, in a temporary MLflow store."""
+    return shared_store()
 
 
 @pytest.fixture()

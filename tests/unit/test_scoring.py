@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import FEATURES, make_store, tiny_features
+from scoring_models import FEATURES, shared_store, tiny_features
 
 from smelter import lake
 from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
@@ -13,9 +13,9 @@ OUT = [*KEYS, "prediction", "model_name", "model_version"]
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """One temporary MLflow store + lake for the module: the tiny forecaster @champion and a DataFrame model."""
-    return make_store(tmp_path_factory.mktemp("scoring"))
+def store():
+    """The tiny forecaster @champion and a DataFrame-returning model, in a temporary MLflow store."""
+    return shared_store()
 
 
 @pytest.fixture()
