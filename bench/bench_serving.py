@@ -1,30 +1,29 @@
 """Online endpoint latency and throughput: ``python -m smelter.serving`` vs ``mlflow models serve``.
 
-    python -m bench.bench_serving [--seconds 3] [--concurrency 1 8 32] [--rows 1 100]
+    python -m bench.bench_serving [--seconds 2] [--rounds 3] [--concurrency 1 8 32] [--rows 1 100]
 
 Serves ``models:/icecream-demand@champion`` from the project's MLflow store if it is
 registered there (read only); otherwise trains the forecaster pipeline (category cast +
 LightGBM, 100 trees x 31 leaves) on synthetic gold-shaped rows into a temporary store.
-Both servers run at once on loopback (one worker each); a separate load-generator process
-(:mod:`bench.loadgen`) posts the same ``dataframe_split`` body to each in turn, per cell.
+Three servers run at once on loopback, one worker each: Smelter's endpoint, the same with
+``--no-batching``, and ``mlflow models serve --env-manager local``. A separate load-generator
+process (:mod:`bench.loadgen`) posts the same ``dataframe_split`` body to each in turn.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 from bench.bench_scoring import register, synthetic_gold
+from bench.processes import cpu_seconds, free_port, start, stop
 from smelter.settings import PROJECT_ROOT, Settings, load_settings
 from smelter.tracking import configure_mlflow
 from tasks.forecast.features import FEATURES
@@ -53,36 +52,6 @@ def split_body(rows: int) -> bytes:
     return json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}).encode()
 
 
-def start(cmd: list[str], env: dict, log: Path, ready_url: str, timeout: float = 180) -> subprocess.Popen:
-    """Start a server and wait until ``ready_url`` answers 200."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # its own process group: stop() ends its children too
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{cmd[:3]} exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(ready_url, timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{ready_url} not ready in {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """End a server started by :func:`start` and the workers it spawned (its process group)."""
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def predict_once(url: str, body: bytes) -> list:
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json",
                                                           "Authorization": f"Bearer {KEY}"})
@@ -90,19 +59,23 @@ def predict_once(url: str, body: bytes) -> list:
         return json.loads(r.read())["predictions"]
 
 
-def load(url: str, body_file: Path, concurrency: int, seconds: float) -> dict:
-    """Run :mod:`bench.loadgen` in its own process against ``url``; returns its stats."""
+def load(url: str, body_file: Path, concurrency: int, seconds: float, server_pid: int) -> dict:
+    """Run :mod:`bench.loadgen` in its own process against ``url``; its stats plus the server's
+    CPU milliseconds per request (``cpu_ms``: what the server costs whatever else loads the machine)."""
     cmd = [sys.executable, "-m", "bench.loadgen", "--url", url, "--body-file", str(body_file),
            "--concurrency", str(concurrency), "--seconds", str(seconds), "--header", f"Authorization: Bearer {KEY}"]
-    return json.loads(subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, check=True, text=True).stdout)
+    before = cpu_seconds(server_pid)
+    stats = json.loads(subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, check=True, text=True).stdout)
+    return stats | {"cpu_ms": (cpu_seconds(server_pid) - before) * 1e3 / max(stats["all_requests"], 1)}
 
 
-def servers(settings: Settings, model_uri: str, tmp: Path) -> dict[str, tuple[subprocess.Popen, str]]:
+def servers(settings: Settings, model_uri: str, tmp: Path, threads: int) -> dict[str, tuple[subprocess.Popen, str]]:
     """Start the three servers on the same model; name -> (process, scoring URL)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_")}
     env |= {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "MLFLOW_TRACKING_URI": settings.tracking_uri,
             "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri, "SMELTER_SERVING__API_KEY": KEY,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # mlflow runs `uvicorn`
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # mlflow runs `uvicorn`
+            "OMP_THREAD_LIMIT": str(threads)}  # the same model threads for every server
     ports = [free_port() for _ in range(3)]
     ours = [sys.executable, "-m", "smelter.serving", "--model-uri", model_uri]
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
@@ -124,33 +97,47 @@ def servers(settings: Settings, model_uri: str, tmp: Path) -> dict[str, tuple[su
     return started
 
 
-def measure(urls: dict[str, str], bodies: dict[int, Path], concurrency: list[int], seconds: float) -> list[dict]:
-    """One row per (rows, concurrency): each server's stats, servers taking turns cell by cell."""
+def measure(urls: dict[str, tuple[int, str]], bodies: dict[int, Path], concurrency: list[int], seconds: float,
+            rounds: int) -> list[dict]:
+    """One row per (rows, concurrency): per server, the round with the median req/s.
+
+    Servers take turns within each round, so a burst of load from elsewhere on the
+    machine hits one round of every server rather than all rounds of one.
+    """
     table = []
     for rows, body in bodies.items():
         for c in concurrency:
-            table.append({"rows": rows, "concurrency": c} | {name: load(url, body, c, seconds)
-                                                             for name, url in urls.items()})
+            runs: dict[str, list[dict]] = {name: [] for name in urls}
+            for _ in range(rounds):
+                for name, (pid, url) in urls.items():
+                    runs[name].append(load(url, body, c, seconds, pid))
+            median = {name: sorted(r, key=lambda x: x["rps"])[len(r) // 2]
+                      | {"errors": sum(x["errors"] for x in r)} for name, r in runs.items()}
+            table.append({"rows": rows, "concurrency": c} | median)
     return table
 
 
 def print_table(table: list[dict], names: list[str]) -> None:
-    """Per cell: p50/p99 latency, requests/s and errors per server; last column first/last req/s."""
+    """Per cell and server: p50/p99 latency, requests/s, server CPU ms per request; then req/s ratio."""
     head = f"{'rows':>4} {'conc':>4} | " + " | ".join(f"{n:^30}" for n in names) + " | req/s ratio"
-    sub = " | ".join(f"{'p50 ms':>7} {'p99 ms':>7} {'req/s':>7} {'err':>4}" for _ in names)
+    sub = " | ".join(f"{'p50 ms':>6} {'p99 ms':>7} {'req/s':>6} {'cpu ms':>6}" for _ in names)
     print(head, f"\n{'':>9} | {sub} | {names[0].split()[0]}/{names[-1].split()[0]}\n" + "-" * len(head))
     for row in table:
-        cells = [f"{row[n]['p50_ms']:7.2f} {row[n]['p99_ms']:7.2f} {row[n]['rps']:7.0f} {row[n]['errors']:>4}"
+        cells = [f"{row[n]['p50_ms']:6.2f} {row[n]['p99_ms']:7.2f} {row[n]['rps']:6.0f} {row[n]['cpu_ms']:6.2f}"
                  for n in names]
         ratio = row[names[0]]["rps"] / max(row[names[-1]]["rps"], 1e-9)
         print(f"{row['rows']:>4} {row['concurrency']:>4} | " + " | ".join(cells) + f" | {ratio:10.2f}x")
+    errors = {n: sum(row[n]["errors"] for row in table) for n in names}
+    print("\nfailed requests (all runs):", ", ".join(f"{n} {e}" for n, e in errors.items()))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench.bench_serving", description=__doc__.splitlines()[0])
-    p.add_argument("--seconds", type=float, default=3.0, help="measured seconds per cell (after 0.5 s warm-up)")
+    p.add_argument("--seconds", type=float, default=2.0, help="measured seconds per run (after 0.5 s warm-up)")
+    p.add_argument("--rounds", type=int, default=3, help="runs per cell and server; the median is shown")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     p.add_argument("--rows", type=int, nargs="+", default=[1, 100])
+    p.add_argument("--model-threads", type=int, default=1, help="OMP_THREAD_LIMIT given to every server")
     a = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp_name:
         tmp = Path(tmp_name)
@@ -164,13 +151,14 @@ def main() -> None:
         bodies = {rows: tmp / f"body{rows}.json" for rows in a.rows}
         for rows, path in bodies.items():
             path.write_bytes(split_body(rows))
-        procs = servers(settings, model_uri, tmp)
+        procs = servers(settings, model_uri, tmp, a.model_threads)
         try:
-            urls = {name: url for name, (_, url) in procs.items()}
-            answers = [predict_once(url, bodies[max(a.rows)].read_bytes()) for url in urls.values()]
+            urls = {name: (proc.pid, url) for name, (proc, url) in procs.items()}
+            answers = [predict_once(url, bodies[max(a.rows)].read_bytes()) for _, url in urls.values()]
             assert all(np.allclose(answers[0], other) for other in answers[1:]), "servers disagree on the same rows"
-            print(f"model {model_uri}; {a.seconds:g} s per cell; load generator in its own process\n")
-            print_table(measure(urls, bodies, a.concurrency, a.seconds), list(urls))
+            print(f"model {model_uri}; OMP_THREAD_LIMIT={a.model_threads} for all; per cell and server the "
+                  f"median-req/s run of {a.rounds} x {a.seconds:g} s; load generator in its own process\n")
+            print_table(measure(urls, bodies, a.concurrency, a.seconds, a.rounds), list(urls))
         finally:
             for proc, _ in procs.values():
                 stop(proc)

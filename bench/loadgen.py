@@ -5,7 +5,8 @@
 
 ``concurrency`` keep-alive connections each send the same POST back to back (closed
 loop) on raw asyncio streams, so the client adds ~0.1 ms per request. Prints one JSON
-line: requests, errors, p50_ms, p99_ms, rps (warm-up requests not counted).
+line: requests, p50_ms, p99_ms, rps (warm-up requests not counted), all_requests and
+errors (warm-up included).
 """
 from __future__ import annotations
 
@@ -39,10 +40,12 @@ async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reque
     return status
 
 
-async def _worker(host: str, port: int, request: bytes, start: float, stop: float, out: list) -> None:
+async def _worker(host: str, port: int, request: bytes, start: float, stop: float, out: list,
+                  sent: list) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     while (began := time.perf_counter()) < stop:
         status = await _one(reader, writer, request)
+        sent.append(status)
         if began >= start:
             out.append((time.perf_counter() - began, status))
     writer.close()
@@ -54,10 +57,11 @@ async def run(url: str, body: bytes, headers: list[str], concurrency: int, secon
     request = build_request(url, body, headers)
     start = time.perf_counter() + warmup
     out: list[tuple[float, int]] = []
-    await asyncio.gather(*(_worker(parts.hostname, parts.port, request, start, start + seconds, out)
+    sent: list[int] = []
+    await asyncio.gather(*(_worker(parts.hostname, parts.port, request, start, start + seconds, out, sent)
                            for _ in range(concurrency)))
     latency = np.array([t for t, _ in out]) * 1e3
-    return {"requests": len(out), "errors": sum(s != 200 for _, s in out),
+    return {"requests": len(out), "all_requests": len(sent), "errors": sum(s != 200 for s in sent),
             "p50_ms": float(np.percentile(latency, 50)), "p99_ms": float(np.percentile(latency, 99)),
             "rps": len(out) / seconds}
 

@@ -63,6 +63,7 @@ class ServingSettings(BaseModel):
     max_rows: int = 1000
     alias_poll_seconds: float = 5.0
     batch_requests: bool = True  # score concurrent requests in one model call (row-wise models)
+    model_threads: int = 1  # OpenMP threads per model call: 1 keeps small predicts off busy cores
 
 
 class Settings(BaseSettings):
