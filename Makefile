@@ -4,7 +4,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test bench ui prefect-ui serve clean
+.PHONY: setup run test bench ui prefect-ui serve clean server deploy worker demo
+
+# The Prefect stack (scripts/prefect_stack.py). Empty PREFECT_DB_URL: SQLite in .prefect/prefect.db;
+# for many concurrent runs use PostgreSQL: PREFECT_DB_URL=postgresql+asyncpg://user:pass@host:5432/prefect
+PREFECT_PORT        ?= 4200
+PREFECT_DB_URL      ?=
+PREFECT_CONCURRENCY ?= 2
+STACK := $(PY) -m scripts.prefect_stack --port $(PREFECT_PORT) --concurrency $(PREFECT_CONCURRENCY) \
+         $(if $(PREFECT_DB_URL),--db-url '$(PREFECT_DB_URL)')
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +38,18 @@ ui: $(STAMP)         ## MLflow UI on the local store: http://127.0.0.1:5000
 clean:               ## remove the lake and the MLflow store (not the venv)
 	rm -rf data/*/* mlruns/*
 	touch data/bronze/.gitkeep data/silver/.gitkeep data/gold/.gitkeep mlruns/.gitkeep
+
+server: $(STAMP)     ## Prefect server + UI on http://127.0.0.1:$(PREFECT_PORT), database in .prefect/
+	$(STACK) server
+
+deploy: $(STAMP)     ## work pool smelter-process + every deployment in prefect.yaml (server running)
+	$(STACK) deploy
+
+worker: $(STAMP)     ## a process worker: runs deployments, in this folder, with your SMELTER_* settings
+	$(STACK) worker
+
+prefect-ui: $(STAMP) ## open the Prefect UI
+	$(STACK) ui
+
+demo: $(STAMP)       ## server + deploy + worker + one quick run + UI in one go; Ctrl-C stops it all
+	$(STACK) demo

@@ -68,12 +68,23 @@ def wait_healthy(env: dict[str, str], timeout: float = 120.0, proc: subprocess.P
     raise TimeoutError(f"Prefect API {env['PREFECT_API_URL']} not healthy after {timeout:.0f} s")
 
 
-def deploy(env: dict[str, str], pool: str = POOL, concurrency: int = CONCURRENCY) -> None:
-    """Create (or update) the process work pool with its concurrency limit, then deploy prefect.yaml."""
-    for cmd in (_prefect("work-pool", "create", pool, "--type", "process", "--overwrite"),
-                _prefect("work-pool", "set-concurrency-limit", pool, str(concurrency)),
-                _prefect("--no-prompt", "deploy", "--all")):
-        subprocess.run(cmd, env=env, cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
+def create_pool(env: dict[str, str], pool: str = POOL, concurrency: int = CONCURRENCY) -> None:
+    """Create or update the process work pool (Prefect's default process job template) with its limit."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.workers.process import ProcessWorker
+
+    spec = WorkPoolCreate(name=pool, type="process", concurrency_limit=concurrency,
+                          base_job_template=ProcessWorker.get_default_base_job_template())
+    with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        client.create_work_pool(spec, overwrite=True)
+
+
+def deploy(env: dict[str, str]) -> None:
+    """Deploy every deployment of prefect.yaml (``prefect --no-prompt deploy --all``)."""
+    subprocess.run(_prefect("--no-prompt", "deploy", "--all"), env=env, cwd=PROJECT_DIR, check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def worker_cmd(pool: str = POOL) -> list[str]:
@@ -114,12 +125,15 @@ def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
 def demo(env: dict[str, str]) -> None:
     """Server, deployments, worker, one quick run, the UI; Ctrl-C stops everything."""
     home = Path(env["PREFECT_HOME"])
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = start_server(env, home / "server.log")
     worker = None
     try:
         print(f"Prefect server up in {wait_healthy(env, proc=server):.0f} s (log {home / 'server.log'})")
-        deploy(env)
+        create_pool(env)
         worker = start(worker_cmd(), worker_env(env), home / "worker.log")
+        deploy(env)
         subprocess.run(_prefect("deployment", "run", *DEMO_RUN), env=env, check=True)
         ui = env["PREFECT_API_URL"].removesuffix("/api")
         print(f"UI: {ui}/deployments  (worker log {home / 'worker.log'}); Ctrl-C to stop")
@@ -153,7 +167,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "server":
         os.execvpe(_prefect()[0], _prefect("server", "start", "--host", "127.0.0.1", "--port", str(args.port)), env)
     elif args.command == "deploy":
-        deploy(env, concurrency=args.concurrency)
+        create_pool(env, concurrency=args.concurrency)
+        deploy(env)
     elif args.command == "worker":
         os.execvpe(worker_cmd()[0], worker_cmd(), worker_env(env))
     elif args.command == "ui":

@@ -7,6 +7,7 @@ markdown artifact ``<flow>-failure``, and posts it to ``settings.notify_webhook_
 """
 from __future__ import annotations
 
+import inspect
 import json
 import urllib.request
 from datetime import timezone
@@ -36,10 +37,14 @@ class _Missing(dict):
 def run_name(template: str) -> Callable[[], str]:
     """A ``flow_run_name`` callable: ``template`` filled with the run's parameters + ``@ <UTC start>``."""
     def name() -> str:
+        from prefect.context import FlowRunContext
         from prefect.runtime import flow_run
 
+        ctx = FlowRunContext.get()  # a deployment's parameters may leave out the flow's defaults
+        signature = inspect.signature(ctx.flow.fn).parameters.values() if ctx and ctx.flow else []
+        values = {p.name: p.default for p in signature if p.default is not p.empty} | flow_run.parameters
         when = flow_run.scheduled_start_time.astimezone(timezone.utc)
-        return f"{template.format_map(_Missing(flow_run.parameters))} @ {when:%Y-%m-%d %H:%M}Z"
+        return f"{template.format_map(_Missing(values))} @ {when:%Y-%m-%d %H:%M}Z"
     return name
 
 

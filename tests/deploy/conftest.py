@@ -77,8 +77,11 @@ def prefect_server(tmp_path_factory):
         prefect_stack.wait_healthy(env, timeout=180, proc=server)
         stack.timings["server start"] = time.monotonic() - t0
         t1 = time.monotonic()
+        prefect_stack.create_pool(env)
+        stack.procs.append(prefect_stack.start(prefect_stack.worker_cmd(), prefect_stack.worker_env(env),
+                                               root / "home" / "worker.log"))  # starts while we deploy
         prefect_stack.deploy(env)
-        stack.timings["deploy"] = time.monotonic() - t1
+        stack.timings["pool, worker start, deploy"] = time.monotonic() - t1
         yield stack
     finally:
         stack.api.close()

@@ -57,7 +57,7 @@ def test_successful_run_publishes_summary_and_key_numbers(flow_settings):
 
     design_network(**SMALL)
     run = _last_run("design-network")
-    assert run.name.startswith("design-network-n4-multicommodity @ ") and run.name.endswith("Z")
+    assert run.name.startswith("design-network-n4-") and " @ 20" in run.name and run.name.endswith("Z")
     found = _artifacts(run.id)
     assert {"design-network-summary", "design-network-key-numbers", "network-summary"} <= set(found)
     summary = found["design-network-summary"]
@@ -82,3 +82,17 @@ def test_failed_run_writes_summary_and_posts_it_to_the_webhook(flow_settings, we
         assert part in body["text"]
     failure = _artifacts(_last_run("design-network").id)["design-network-failure"]
     assert failure.data == body["text"]
+
+
+def test_run_name_fills_defaults_and_the_utc_start(prefect_api):
+    from prefect import flow
+
+    from smelter.hooks import run_name
+
+    @flow(name="named", flow_run_name=run_name("named-{a}-{b}-{nope}"))
+    def named(a: int = 1, b: str = "z") -> None:
+        pass
+
+    named(a=2)
+    name = _last_run("named").name
+    assert name.startswith("named-2-z-{nope} @ 20") and name.endswith("Z"), name
