@@ -75,6 +75,14 @@ def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> int:
         return response.status
 
 
+def _post_logged(logger: Any, url: str, payload: dict) -> None:
+    """Post to the webhook; a webhook that cannot be reached is a warning in the run's log, not a crash."""
+    try:
+        logger.info("failure summary posted to the webhook (HTTP %s)", post_webhook(url, payload))
+    except OSError as exc:
+        logger.warning("could not post the failure summary to %s: %s", url, exc)
+
+
 def _failed_steps_and_deployment(flow_run: Any) -> tuple[list[dict], str | None]:
     """The run's failed/crashed task runs (name, state message) and its deployment's name."""
     from prefect.client.orchestration import get_client
@@ -100,23 +108,23 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
     from smelter.settings import load_settings
 
     logger = flow_run_logger(flow_run, flow)
-    steps, deployment = _failed_steps_and_deployment(flow_run)
+    try:
+        steps, deployment = _failed_steps_and_deployment(flow_run)
+    except Exception as exc:  # the summary and the webhook matter more than these details
+        logger.warning("could not read the failed steps from the Prefect API: %s", exc)
+        steps, deployment = [], None
     ui = PREFECT_UI_URL.value()
     url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
     rerun = f"prefect deployment run '{flow.name}/{deployment}' -p name=value" if deployment else None
     text = failure_summary(flow.name, flow_run.name, dict(flow_run.parameters), steps,
                            state.message or str(state), rerun, url)
     logger.error(text)
+    webhook = load_settings().notify_webhook_url
+    if webhook and not flow_run.parent_task_run_id:  # the outermost run notifies, once
+        _post_logged(logger, webhook, {"text": text, "flow": flow.name, "flow_run": flow_run.name,
+                                       "flow_run_id": str(flow_run.id), "state": state.name,
+                                       "failed_steps": steps, "url": url})
     with get_client(sync_client=True) as client:
         client.create_artifact(ArtifactCreate(key=artifact_key(flow.name, "failure"), type="markdown",
                                               data=text, flow_run_id=flow_run.id,
                                               description=f"Why {flow_run.name} failed"))
-    webhook = load_settings().notify_webhook_url
-    if webhook and not flow_run.parent_task_run_id:  # the outermost run notifies, once
-        try:
-            status = post_webhook(webhook, {"text": text, "flow": flow.name, "flow_run": flow_run.name,
-                                            "flow_run_id": str(flow_run.id), "state": state.name,
-                                            "failed_steps": steps, "url": url})
-            logger.info("failure summary posted to the webhook (HTTP %s)", status)
-        except OSError as exc:
-            logger.warning("could not post the failure summary to %s: %s", webhook, exc)

@@ -59,6 +59,7 @@ def test_every_flow_is_deployed_with_its_schedule_and_upcoming_runs(prefect_serv
         got = have[name]
         assert got["work_pool_name"] == "smelter-process" and got["description"] and set(got["tags"]) == set(spec["tags"])
         assert got["parameters"] == spec["parameters"]
+        assert got["job_variables"]["env"]["PREFECT_TASK_DEFAULT_RETRY_DELAY_SECONDS"] == "10,60"
         assert got["pull_steps"] == [{"prefect.deployments.steps.set_working_directory":
                                       {"directory": "{{ $SMELTER_PROJECT_DIR }}"}}]
         crons = sorted(s["schedule"]["cron"] for s in got["schedules"])

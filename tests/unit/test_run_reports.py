@@ -74,3 +74,17 @@ def test_advice_by_error_kind():
     assert "timeout" in advice("TimeoutError: Task run exceeded timeout of 1800.0 second(s)")
     assert "unreachable" in advice("MlflowException: API request failed: Connection refused")
     assert advice("ZeroDivisionError: division by zero") == DEFAULT_ADVICE
+
+
+def test_unreachable_webhook_is_a_logged_warning_not_a_crash(caplog):
+    import logging
+    import socket
+
+    from smelter.hooks import _post_logged
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, never listening, closed when the block ends
+    with caplog.at_level(logging.INFO):
+        _post_logged(logging.getLogger("t"), f"http://127.0.0.1:{port}/hook", {"text": "x"})
+    assert "could not post the failure summary" in caplog.text
