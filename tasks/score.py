@@ -1,4 +1,4 @@
-"""Batch scoring stage: read an input (a lake dataset's held-out rows or a user file), score, publish to gold.
+"""Batch scoring stage: read an input (:mod:`tasks.score_inputs`), score, publish to gold.
 
 Plain functions do the work; the ``@task`` shells at the bottom only call them.
 A published version holds ``predictions.parquet`` and ``predictions.csv`` (files on
@@ -19,61 +19,11 @@ from smelter.scoring import (SPARK_MIN_ROWS, check_columns, choose_engine, load_
                              score_pandas)
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
+from tasks.score_inputs import (ScoringInputError, describe_input, read_held_out, read_held_out_spark,  # noqa: F401
+                                read_input, read_input_spark)
 
-HELD_OUT = "test"  # rows of a features dataset whose ``split`` is this are scored by default
-
-
-class ScoringInputError(ValueError):
-    """A scoring input file is missing, unreadable or of an unsupported type."""
-
-
-def _file_kind(path: Path) -> str:
-    kind = path.suffix.lower().lstrip(".")
-    if kind not in ("parquet", "csv"):
-        raise ScoringInputError(f"scoring input {path}: unsupported file type {path.suffix!r} (use .parquet or .csv)")
-    if not path.exists():
-        raise ScoringInputError(f"scoring input {path} does not exist")
-    return kind
-
-
-def input_columns(path: Path) -> list[str]:
-    """Column names of a .parquet/.csv file or a lake data folder (its schema or header only)."""
-    import pyarrow.dataset as ds
-
-    try:
-        if path.is_dir() or _file_kind(path) == "parquet":
-            return ds.dataset(path, format="parquet").schema.names
-        return list(pd.read_csv(path, nrows=0).columns)
-    except ScoringInputError:
-        raise
-    except Exception as exc:
-        raise ScoringInputError(f"scoring input {path} is unreadable: {exc}") from exc
-
-
-def count_rows(path: Path) -> int:
-    """Rows of a .parquet (footer metadata) or .csv (lines minus the header) file."""
-    import pyarrow.dataset as ds
-
-    if _file_kind(path) == "parquet":
-        return ds.dataset(path, format="parquet").count_rows()
-    with path.open("rb") as fh:
-        return max(sum(1 for _ in fh) - 1, 0)
-
-
-def read_input(path: Path) -> pd.DataFrame:
-    """A user's .parquet or .csv file as a DataFrame; a clear error names an unreadable one."""
-    try:
-        return pd.read_parquet(path) if _file_kind(path) == "parquet" else pd.read_csv(path)
-    except ScoringInputError:
-        raise
-    except Exception as exc:
-        raise ScoringInputError(f"scoring input {path} is unreadable: {exc}") from exc
-
-
-def read_held_out(root: Path, layer: str, name: str) -> pd.DataFrame:
-    """The ``split == "test"`` rows of a lake features dataset (without ``split``)."""
-    df = lake.read_pandas(root, layer, name)
-    return df[df["split"] == HELD_OUT].drop(columns="split").reset_index(drop=True)
+DEMAND_MODEL_URI = "models:/icecream-demand@champion"
+DEMAND_KEYS = ["date", "state"]
 
 
 def write_predictions(df: pd.DataFrame, folder: Path) -> int:
@@ -88,37 +38,6 @@ def write_predictions_spark(sdf, folder: Path) -> int:
     written = sdf.sparkSession.read.parquet(str(folder / "predictions.parquet"))
     written.write.option("header", True).csv(str(folder / "predictions.csv"))
     return written.count()
-
-
-def read_input_spark(spark, path: Path):
-    """A user's .parquet or .csv file as a Spark DataFrame (CSV types inferred)."""
-    kind = _file_kind(path)
-    if kind == "parquet":
-        return spark.read.parquet(str(path))
-    return spark.read.option("header", True).option("inferSchema", True).csv(str(path))
-
-
-def read_held_out_spark(spark, root: Path, layer: str, name: str):
-    sdf = lake.read_spark(spark, root, layer, name)
-    return sdf.where(sdf["split"] == HELD_OUT).drop("split")
-
-
-def held_out_rows(root: Path, layer: str, name: str) -> int:
-    import pyarrow.dataset as ds
-
-    data = ds.dataset(lake.data_path(root, layer, name), format="parquet")
-    return data.count_rows(filter=ds.field("split") == HELD_OUT)
-
-
-def describe_input(root: Path, input_path: str | Path | None, default_input: tuple[str, str]) -> dict:
-    """Where the rows come from: path (None for the lake's held-out rows), source text, columns, row count."""
-    layer, name = default_input
-    if input_path is None:
-        return {"path": None, "source": f"{layer}/{name} (split == {HELD_OUT!r})",
-                "columns": input_columns(lake.data_path(root, layer, name)),
-                "rows": held_out_rows(root, layer, name)}
-    path = Path(input_path)
-    return {"path": path, "source": str(path), "columns": input_columns(path), "rows": count_rows(path)}
 
 
 def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_columns: Sequence[str],
@@ -153,6 +72,19 @@ def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_col
     return lake.publish(root, "gold", dataset_name, write, metadata, settings.lake.keep_versions)
 
 
+def published_summary(settings: Settings, pub: lake.Published) -> dict:
+    """A published predictions version as plain values: dataset, version, path, rows, model, engine."""
+    meta = lake.manifest(settings.data_root, pub.layer, pub.name, pub.version)["metadata"]
+    return {"dataset": f"{pub.layer}/{pub.name}", "version": pub.version, "path": str(pub.path),
+            "rows": pub.rows, "model": f"{meta['model_name']} v{meta['model_version']}", "engine": meta["engine"]}
+
+
+def score_demand_default(settings: Settings) -> dict:
+    """The demand pipeline's scoring stage on its defaults: champion forecaster, held-out gold, in-process."""
+    pub = score_to_gold(settings, DEMAND_MODEL_URI, "demand_predictions", DEMAND_KEYS, engine="pandas")
+    return published_summary(settings, pub)
+
+
 # --- Prefect shells ---------------------------------------------------------------------------
 
 @task(name="resolve-model", cache_policy=NO_CACHE)
@@ -170,6 +102,4 @@ def score_to_gold_task(settings: Settings, model_uri: str, dataset_name: str, ke
     """Score and publish; returns the published version (dataset, version, path, rows, model, engine)."""
     pub = score_to_gold(settings, model_uri, dataset_name, key_columns, input_path, default_input,
                         mini_batch_size, max_concurrency, engine)
-    meta = lake.manifest(settings.data_root, pub.layer, pub.name, pub.version)["metadata"]
-    return {"dataset": f"{pub.layer}/{pub.name}", "version": pub.version, "path": str(pub.path),
-            "rows": pub.rows, "model": f"{meta['model_name']} v{meta['model_version']}", "engine": meta["engine"]}
+    return published_summary(settings, pub)

@@ -6,7 +6,7 @@ from scoring_models import FEATURES, shared_store, tiny_features
 from smelter import lake
 from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
 from smelter.tracking import configure_mlflow
-from tasks.score import ScoringInputError, read_input, score_to_gold
+from tasks.score import ScoringInputError, read_input, score_demand_default, score_to_gold
 
 KEYS = ["date", "state"]
 OUT = [*KEYS, "prediction", "model_name", "model_version"]
@@ -103,10 +103,10 @@ def test_missing_feature_column_fails_before_scoring_and_publishes_nothing(setti
 def test_default_input_is_the_held_out_rows_of_gold(settings):
     gold = tiny_features()
     lake.publish_pandas(gold, settings.data_root, "gold", "demand_features")
-    pub = score_to_gold(settings, "models:/icecream-demand@champion", "demand_predictions", KEYS)
-    out = pd.read_parquet(pub.path / "predictions.parquet")
+    summary = score_demand_default(settings)
+    out = pd.read_parquet(f"{summary['path']}/predictions.parquet")
     test = gold[gold["split"] == "test"]
-    assert len(out) == len(test) == 15
+    assert len(out) == len(test) == summary["rows"] == 15
     assert out["date"].tolist() == test["date"].tolist()
 
 
