@@ -128,3 +128,15 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
         client.create_artifact(ArtifactCreate(key=artifact_key(flow.name, "failure"), type="markdown",
                                               data=text, flow_run_id=flow_run.id,
                                               description=f"Why {flow_run.name} failed"))
+
+
+PERMANENT_ERRORS = ("DataQualityError", "RawFileError", "ScoringInputError", "DatasetNotFoundError")
+
+
+def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """A task's ``retry_condition_fn``: retry unless the failure is bad input, which would fail again."""
+    try:
+        state.result()
+    except Exception as exc:  # the task's own exception
+        return type(exc).__name__ not in PERMANENT_ERRORS
+    return True

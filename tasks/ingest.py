@@ -16,6 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smelter import lake
+from smelter.hooks import retry_transient
 from smelter.settings import Settings
 
 
@@ -84,7 +85,8 @@ def current_run_id() -> str:
     return str(flow_run.id or "local")
 
 
-@task(name="ingest-csv", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(name="ingest-csv", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600,
+      retry_condition_fn=retry_transient)
 def ingest_csv_task(path: str, settings: Settings, name: str, required: list[str]) -> dict:
     return ingest_csv(Path(path), settings.data_root, name, required, current_run_id(),
                       settings.lake.keep_versions)

@@ -5,6 +5,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smelter import catalog, lake, quality
+from smelter.hooks import retry_transient
 from smelter.settings import Settings
 from smelter.spark import get_spark
 from tasks.forecast import suites
@@ -12,7 +13,8 @@ from tasks.forecast.features import build_gold
 from tasks.forecast.refine import refine_sales, unpivot_population
 from tasks.generate import write_raw_sources
 
-SPARK_TASK = dict(cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, timeout_seconds=1800)
+SPARK_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], timeout_seconds=1800,
+                  retry_condition_fn=retry_transient)
 
 
 def gate_and_publish(sdf, settings: Settings, layer: str, name: str, expectations: list, source: str) -> dict:
