@@ -64,12 +64,12 @@ def read_features(settings: Settings) -> tuple[pd.DataFrame, HeartPreprocessor]:
 
 @task(name="build-heart-features", cache_policy=NO_CACHE)
 def build_heart_features(settings: Settings, test_fraction: float = 0.2,
-                         rows: int | None = None) -> str:
-    """silver/heart_patients -> gold/heart_features (preprocessor in the manifest); returns the version."""
+                         rows: int | None = None) -> dict:
+    """silver/heart_patients -> gold/heart_features (preprocessor in the manifest); dataset, version, rows."""
     silver = subsample(lake.read_pandas(settings.data_root, "silver", "heart_patients"), rows, settings.seed)
     gold, prep = build_features(silver, test_fraction, settings.seed)
     meta = {"test_fraction": test_fraction, "seed": settings.seed, "features": prep.feature_names,
             "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")},
             "preprocessor": asdict(prep)}
-    return lake.publish_pandas(gold, settings.data_root, "gold", "heart_features", meta,
-                               settings.lake.keep_versions).version
+    pub = lake.publish_pandas(gold, settings.data_root, "gold", "heart_features", meta, settings.lake.keep_versions)
+    return {"dataset": "gold/heart_features", "version": pub.version, "rows": pub.rows}

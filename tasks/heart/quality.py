@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.heart.schema import BINARY, CATEGORIES, COLUMNS, NUMERIC, RANGES, TARGET, ZERO_MEANS_MISSING
+from tasks.heart.schema import CATEGORIES, COLUMNS, RANGES, TARGET, ZERO_MEANS_MISSING
 
 SUITE_NAME = "silver.heart_patients"
 
 
 def silver_types() -> dict[str, str]:
     """{column: logical type} of silver/heart_patients, in column order."""
-    types = {"patient_id": "integer"}
-    for column in COLUMNS:
-        types[column] = ("string" if column in CATEGORIES else "integer" if column == TARGET
-                         else "float" if column in (*NUMERIC, *BINARY) else "number")
-    return types
+    return {"patient_id": "integer", **{c: "string" if c in CATEGORIES else "integer" if c == TARGET else "float"
+                                        for c in COLUMNS}}
 
 
 def heart_suite():

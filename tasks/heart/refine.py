@@ -3,9 +3,9 @@
 Choice on the impossible zeros (Cholesterol = 0 in 172 rows, RestingBP = 0 once): a 0 there
 means "not measured", so silver stores it as missing (NaN), never as a number. The model's
 preprocessing (``preprocess.py``) then imputes the *training* median and, for Cholesterol, adds a
-``Cholesterol_missing`` indicator: in this data the unmeasured rows come mostly from one cohort
-with an 88 % disease rate, so the missingness itself is informative and imputation alone would
-hide it. The same :func:`mark_missing` runs at scoring time on raw patient files.
+``Cholesterol_missing`` indicator: in this data the unmeasured rows have an 88 % disease rate
+(48 % for the others), so the missingness itself is informative and imputation alone would hide
+it. The same :func:`mark_missing` runs at scoring time on raw patient files.
 """
 from __future__ import annotations
 
@@ -67,13 +67,14 @@ def refine_patients(bronze: pd.DataFrame, source: str = "bronze/heart_patients")
 
 
 @task(name="refine-heart-patients", cache_policy=NO_CACHE)
-def refine_heart_patients(settings: Settings) -> str:
-    """bronze/heart_patients -> checked silver/heart_patients; returns the silver version."""
+def refine_heart_patients(settings: Settings) -> dict:
+    """bronze/heart_patients -> checked silver/heart_patients; returns dataset, version, rows, quality."""
     from tasks.heart.quality import check_silver
 
     bronze = lake.read_pandas(settings.data_root, "bronze", "heart_patients")
     silver = refine_patients(bronze)
     report = check_silver(silver)
     meta = {"missing": {c: int(silver[c].isna().sum()) for c in ZERO_MEANS_MISSING}, "quality": report}
-    return lake.publish_pandas(silver, settings.data_root, "silver", "heart_patients", meta,
-                               settings.lake.keep_versions).version
+    pub = lake.publish_pandas(silver, settings.data_root, "silver", "heart_patients", meta,
+                              settings.lake.keep_versions)
+    return {"dataset": "silver/heart_patients", "version": pub.version, "rows": pub.rows, "quality": report}
