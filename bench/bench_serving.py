@@ -69,13 +69,26 @@ def load(url: str, body_file: Path, concurrency: int, seconds: float, server_pid
     return stats | {"cpu_ms": (cpu_seconds(server_pid) - before) * 1e3 / max(stats["all_requests"], 1)}
 
 
-def servers(settings: Settings, model_uri: str, tmp: Path, threads: int) -> dict[str, tuple[subprocess.Popen, str]]:
-    """Start the three servers on the same model; name -> (process, scoring URL)."""
+def server_env(settings: Settings, threads: int) -> dict[str, str]:
+    """The environment every server (and the model-alone run) gets: same store, key, model threads."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_")}
-    env |= {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "MLFLOW_TRACKING_URI": settings.tracking_uri,
+    return env | {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "MLFLOW_TRACKING_URI": settings.tracking_uri,
             "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri, "SMELTER_SERVING__API_KEY": KEY,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # mlflow runs `uvicorn`
             "OMP_THREAD_LIMIT": str(threads)}  # the same model threads for every server
+
+
+def model_alone(env: dict[str, str], model_uri: str, bodies: dict[int, Path]) -> str:
+    """One line: in-process pyfunc predict p50/p99 per body, from :mod:`bench.model_alone` in its own process."""
+    cmd = [sys.executable, "-m", "bench.model_alone", "--model-uri", model_uri, *map(str, bodies.values())]
+    stats = json.loads(subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, check=True,
+                                      text=True).stdout.strip().splitlines()[-1])
+    return "; ".join(f"{rows} rows p50 {stats[path.name]['p50_ms']:.2f} ms, p99 {stats[path.name]['p99_ms']:.2f} ms"
+                     for rows, path in bodies.items())
+
+
+def servers(env: dict[str, str], model_uri: str, tmp: Path) -> dict[str, tuple[subprocess.Popen, str]]:
+    """Start the three servers on the same model; name -> (process, scoring URL)."""
     ports = [free_port() for _ in range(3)]
     ours = [sys.executable, "-m", "smelter.serving", "--model-uri", model_uri]
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
@@ -151,14 +164,18 @@ def main() -> None:
         bodies = {rows: tmp / f"body{rows}.json" for rows in a.rows}
         for rows, path in bodies.items():
             path.write_bytes(split_body(rows))
-        procs = servers(settings, model_uri, tmp, a.model_threads)
+        env = server_env(settings, a.model_threads)
+        procs = servers(env, model_uri, tmp)
         try:
             urls = {name: (proc.pid, url) for name, (proc, url) in procs.items()}
             answers = [predict_once(url, bodies[max(a.rows)].read_bytes()) for _, url in urls.values()]
-            assert all(np.allclose(answers[0], other) for other in answers[1:]), "servers disagree on the same rows"
+            if not all(np.allclose(answers[0], other) for other in answers[1:]):
+                raise AssertionError("the servers disagree on the same rows")
             print(f"model {model_uri}; OMP_THREAD_LIMIT={a.model_threads} for all; per cell and server the "
                   f"median-req/s run of {a.rounds} x {a.seconds:g} s; load generator in its own process\n")
             print_table(measure(urls, bodies, a.concurrency, a.seconds, a.rounds), list(urls))
+            print("model alone (pyfunc predict in one process, same environment):",
+                  model_alone(env, model_uri, bodies))
         finally:
             for proc, _ in procs.values():
                 stop(proc)
