@@ -1,0 +1,38 @@
+"""Price-and-branch pieces: path pool, LP rounding, and the column-generation bound."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from tasks.network.design import design_network
+from tasks.network.generate import gravity_demand, random_cities
+from tasks.network.instance import build_instance
+from tasks.network.paths import generate_columns
+from tasks.network.paths_master import initial_pool
+from tasks.network.rounding import network_cost, round_relaxation, route_shortest
+
+
+@pytest.fixture()
+def inst():
+    cities = random_cities(6, seed=11)
+    return build_instance(cities, gravity_demand(cities, 1_000), threshold=200)
+
+
+def test_rounding_all_open_flies_direct_and_a_star_routes_via_its_hub(inst):
+    direct = route_shortest(inst, np.ones(inst.m, dtype=bool))
+    assert all(len(r) == 2 for r in direct)
+    star = (inst.col("u") == 0) | (inst.col("v") == 0)
+    routes = route_shortest(inst, star)
+    assert all(r[0] == 0 or r[-1] == 0 or r[1:-1] == [0] for r in routes)
+    assert route_shortest(inst, np.zeros(inst.m, dtype=bool)) is None
+    assert network_cost(inst, round_relaxation(inst, star.astype(float))) <= network_cost(inst, direct)
+
+
+def test_column_generation_bound_is_below_the_exact_optimum(inst):
+    exact = design_network(inst, "multicommodity", mip_gap=1e-7).stats.objective
+    pool = initial_pool(inst, n_hubs=0)
+    bound, _, z = generate_columns(inst, pool, deadline=time.perf_counter() + 30, rel_tol=1e-9)
+    assert 0 < bound <= exact * (1 + 1e-7) and z.shape == (inst.m,)
+    assert len(pool.owner) > int((inst.col("demand") > 0).sum())  # paths were priced in
