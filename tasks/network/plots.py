@@ -15,7 +15,8 @@ def _coordinates(cities: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, str, str
 
 
 def network_map_figure(design: NetworkDesign) -> Figure:
-    """Cities sized by population, open legs with line width proportional to volume."""
+    """Cities sized by population, open legs with line width growing with volume (sqrt scale,
+    so light legs stay visible next to the heaviest)."""
     inst = design.instance
     x, y, xlabel, ylabel = _coordinates(inst.cities)
     fig = Figure(figsize=(9, 6))
@@ -24,7 +25,7 @@ def network_map_figure(design: NetworkDesign) -> Figure:
     for e in np.flatnonzero(design.open_legs):
         u, v = inst.col("u")[e], inst.col("v")[e]
         ax.plot([x[u], x[v]], [y[u], y[v]], color="tab:blue", alpha=0.6,
-                linewidth=0.5 + 6.0 * design.volume[e] / top)
+                linewidth=0.3 + 7.0 * np.sqrt(design.volume[e] / top))
     pop = inst.cities["population"].to_numpy(dtype=float)
     ax.scatter(x, y, s=20 + 200 * pop / pop.max(), color="tab:red", zorder=3)
     for name, xi, yi in zip(inst.cities["name"], x, y):
