@@ -29,7 +29,11 @@ run: $(STAMP)        ## every pipeline, end to end, on the embedded defaults
 test: $(STAMP)       ## the whole test suite
 	$(PY) -m pytest -q
 
-bench: $(STAMP)      ## benchmarks: print tables, peers side by side
+$(VENV)/.bench: $(STAMP)
+	$(PY) -m pip install --quiet numpyro==0.22.0 jax==0.10.2 jaxlib==0.10.2 torch==2.13.0
+	touch $@
+
+bench: $(VENV)/.bench  ## benchmarks: print tables, peers side by side (BENCH="pipeline scoring" for some)
 	$(PY) -m bench.run_all $(BENCH)
 
 ui: $(STAMP)         ## MLflow UI on the local store: http://127.0.0.1:5000
