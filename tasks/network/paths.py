@@ -16,12 +16,12 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import cvxpy as cp
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from tasks.network.instance import NetworkInstance
+from tasks.network.lp_warm import solve_lp_warm
 from tasks.network.paths_master import PathPool, build_master, initial_pool, signed_flows
 from tasks.network.rounding import round_relaxation
 from tasks.network.solve import SolveStats, solve_problem
@@ -56,16 +56,16 @@ def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
     """Grow ``pool`` until no path prices out, the LP value is within ``rel_tol`` of the bound,
     or the deadline; returns (LP bound, HiGHS seconds, last LP's z). Tight linking rows
     violated by the LP are added each round too, so the LPs stay small."""
-    bound, highs_seconds = -np.inf, 0.0
+    bound, highs_seconds, carry = -np.inf, 0.0, None
     while True:
         master = build_master(instance, pool, integer=False)
-        master.problem.solve(solver=cp.HIGHS)
-        highs_seconds += master.problem.solver_stats.solve_time or 0.0
+        seconds, carry = solve_lp_warm(master.problem, carry)
+        highs_seconds += seconds
         value = float(master.problem.value)
         new, reduced = price_paths(instance, pool, master.duals())
         bound = max(bound, value + float(np.minimum(reduced, 0.0).sum()))
         cuts = master.violated_rows(pool)
-        pool.link_rows |= cuts
+        pool.link_rows.update(dict.fromkeys(cuts))
         added = pool.add(instance, new)
         if not (added or cuts) or value - bound <= rel_tol * value or time.perf_counter() > deadline:
             return bound, highs_seconds, np.asarray(master.z.value)

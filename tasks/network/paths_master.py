@@ -28,7 +28,7 @@ class PathPool:
     legs: list[np.ndarray] = field(default_factory=list)
     signs: list[np.ndarray] = field(default_factory=list)
     seen: dict = field(default_factory=dict)
-    link_rows: set = field(default_factory=set)
+    link_rows: dict = field(default_factory=dict)  # (commodity, leg) -> None, in insertion order
 
     def add(self, instance: NetworkInstance, paths: list[tuple[int, list[int]]]) -> int:
         """Add (commodity, node list) paths not pooled yet; returns how many were new."""
@@ -55,7 +55,7 @@ def initial_pool(instance: NetworkInstance, n_hubs: int = 6) -> PathPool:
     hubs = np.argsort(-traffic, kind="stable")[:n_hubs]
     pool = PathPool(commodities)
     pool.add(instance, [(j, [u[k], v[k]]) for j, k in enumerate(commodities)])
-    pool.link_rows = {(j, k) for j, k in enumerate(commodities)}
+    pool.link_rows = dict.fromkeys((j, k) for j, k in enumerate(commodities))
     pool.add(instance, [(j, [u[k], h, v[k]]) for j, k in enumerate(commodities)
                         for h in hubs if h not in (u[k], v[k])])
     return pool
@@ -76,15 +76,15 @@ class Master:
                 "big_m": np.asarray(cons[2].dual_value), "sigma": np.asarray(cons[-1].dual_value),
                 **self.rows}
 
-    def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> set:
-        """(pair, leg) couples whose share of the pair exceeds z_e in the current LP."""
+    def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
+        """(pair, leg) couples whose share of the pair exceeds z_e in the current LP, sorted."""
         shares: dict = {}
         for j, legs, lam in zip(pool.owner, pool.legs, self.share.value):
             if lam > tol:
                 for e in legs:
                     shares[(j, e)] = shares.get((j, e), 0.0) + lam
         z = self.z.value
-        return {key for key, val in shares.items() if val > z[key[1]] + tol} - pool.link_rows
+        return sorted({key for key, val in shares.items() if val > z[key[1]] + tol} - pool.link_rows.keys())
 
 
 def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Master:
@@ -93,7 +93,7 @@ def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Ma
     owner = np.asarray(pool.owner)
     path_of = np.repeat(np.arange(n_paths), [len(legs) for legs in pool.legs])
     leg_of = np.concatenate(pool.legs)
-    pair_leg = np.array(sorted(pool.link_rows)).reshape(-1, 2)
+    pair_leg = np.array(list(pool.link_rows)).reshape(-1, 2)  # rows only grow at the end
     row_of = {(j, e): i for i, (j, e) in enumerate(pair_leg)}
     link_row = np.array([row_of.get((owner[p], e), -1) for p, e in zip(path_of, leg_of)])
     tight = link_row >= 0

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import time
 
+import cvxpy as cp
 import numpy as np
 import pytest
 
 from tasks.network.design import design_network
 from tasks.network.generate import gravity_demand, random_cities
 from tasks.network.instance import build_instance
-from tasks.network.paths import generate_columns
-from tasks.network.paths_master import initial_pool
+from tasks.network.lp_warm import solve_lp_warm
+from tasks.network.paths import generate_columns, price_paths
+from tasks.network.paths_master import build_master, initial_pool
 from tasks.network.rounding import network_cost, round_relaxation, route_shortest
 
 
@@ -36,3 +38,19 @@ def test_column_generation_bound_is_below_the_exact_optimum(inst):
     bound, _, z = generate_columns(inst, pool, deadline=time.perf_counter() + 30, rel_tol=1e-9)
     assert 0 < bound <= exact * (1 + 1e-7) and z.shape == (inst.m,)
     assert len(pool.owner) > int((inst.col("demand") > 0).sum())  # paths were priced in
+
+
+def test_warm_started_lp_matches_a_cold_cvxpy_solve_as_the_pool_grows(inst):
+    pool = initial_pool(inst, n_hubs=0)
+    carry = None
+    for _ in range(3):  # grow paths and rows, re-solving from the carried basis
+        master = build_master(inst, pool, integer=False)
+        _, carry = solve_lp_warm(master.problem, carry)
+        warm, duals = master.problem.value, master.duals()
+        cold = build_master(inst, pool, integer=False)
+        cold.problem.solve(solver=cp.HIGHS)
+        assert warm == pytest.approx(cold.problem.value, rel=1e-7)
+        assert duals["pi"].shape == (len(pool.commodities),) and np.all(duals["mu"] >= -1e-9)
+        new, _ = price_paths(inst, pool, duals)
+        pool.link_rows.update(dict.fromkeys(master.violated_rows(pool)))
+        pool.add(inst, new)
