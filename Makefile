@@ -39,6 +39,9 @@ bench: $(VENV)/.bench  ## benchmarks: print tables, peers side by side (BENCH="p
 ui: $(STAMP)         ## MLflow UI on the local store: http://127.0.0.1:5000
 	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db --host 127.0.0.1 --port 5000
 
+serve: $(STAMP)      ## online endpoint http://127.0.0.1:8000 (POST /score, /invocations; GET /health, /metadata)
+	$(PY) -m smelter.serving
+
 clean:               ## remove the lake and the MLflow store (not the venv)
 	rm -rf data/*/* mlruns/*
 	touch data/bronze/.gitkeep data/silver/.gitkeep data/gold/.gitkeep mlruns/.gitkeep
