@@ -1,6 +1,8 @@
 """Heart-disease risk: Bayesian logistic regression (Pyro NUTS) on the Heart Failure Prediction data.
 
-Stages, one module each: ``ingest`` (bronze), ``refine`` (silver + quality suite), ``features``
-(gold: split + preprocessing), ``model``/``sampling``/``diagnostics`` (posterior), ``predictive``/
-``metrics``/``plots`` (evaluation), ``pyfunc`` (the registered model), ``train`` (MLflow tasks).
+Stages, one module each: ``schema`` (columns, categories, ranges), ``ingest`` (bronze),
+``refine`` + ``quality`` (silver and its GX suite), ``features`` + ``preprocess`` (gold: split and
+the train-fitted design), ``model`` / ``sampling`` / ``diagnostics`` (posterior and convergence gate),
+``predictive`` / ``metrics`` / ``plots`` / ``evaluate`` (evaluation), ``pyfunc`` (the registered
+model), ``train`` (the MLflow run and registration).
 """
