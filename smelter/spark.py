@@ -27,6 +27,8 @@ def get_spark(cfg: SparkSettings) -> "SparkSession":
             return _session
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        if cfg.master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # stay on loopback, no hostname lookup
         from pyspark.sql import SparkSession
 
         if cfg.master.startswith("sc://"):
