@@ -42,15 +42,18 @@ def _blocks(problem: cp.Problem, data: dict) -> tuple[list, list]:
     return [(v, offsets[v.id]) for v in variables], [c.size for c in problem.constraints]
 
 
-def solve_lp_warm(problem: cp.Problem, carry: dict | None) -> tuple[float, dict]:
+def solve_lp_warm(problem: cp.Problem, carry: dict | None,
+                  options: dict | None = None) -> tuple[float, dict]:
     """Solve the LP ``problem`` in place (values, duals) from ``carry`` (the previous call's
-    basis, or None); returns (HiGHS seconds, basis to carry). Raises RuntimeError unless optimal."""
+    basis, or None) with extra HiGHS ``options``; returns (HiGHS seconds, basis to carry).
+    Raises RuntimeError unless optimal."""
     data, chain, inverse = problem.get_problem_data(cp.HIGHS)
     if dims_to_solver_dict(data[s.DIMS])[s.EQ_DIM]:
         raise ValueError("solve_lp_warm carries bases of inequality-only LPs")
     columns, row_sizes = _blocks(problem, data)
     highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    for name, value in {"output_flag": False, **(options or {})}.items():
+        highs.setOptionValue(name, value)
     _pass_model(highs, data)
     if carry is not None:
         basis = highspy.HighsBasis()

@@ -29,25 +29,41 @@ from tasks.network.solve import SolveStats, solve_problem
 EPS = 1e-9
 
 
-def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict) -> tuple[list, np.ndarray]:
-    """Shortest path per pair under the duals: (new paths as (pair, nodes), reduced costs)."""
-    n, k_all = instance.n, pool.commodities
+def _trace(pred: np.ndarray, source: int, target: int) -> list[int]:
+    """Node list source -> target from a predecessor row."""
+    nodes = [target]
+    while nodes[-1] != source:
+        nodes.append(pred[nodes[-1]])
+    return nodes[::-1]
+
+
+def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict,
+                block: int = 64) -> tuple[list, np.ndarray]:
+    """Shortest path per pair under the duals: (new paths as (pair, nodes), reduced costs).
+
+    Pairs are priced ``block`` at a time: one Dijkstra call over ``block`` disjoint copies of
+    the graph, copy i weighted for pair i, so the Python loop runs per block, not per pair."""
+    n, m, k_all = instance.n, instance.m, pool.commodities
     u, v = instance.col("u"), instance.col("v")
-    demand = instance.col("demand")
-    mu = np.zeros((len(k_all), instance.m))
+    mu = np.zeros((len(k_all), m))
     np.add.at(mu, (duals["row_pair"], duals["row_edge"]), duals["mu"])
+    per_pax = instance.pax_cost_per_km * duals["sigma"] + duals["big_m"]
+    weights = instance.col("demand")[k_all][:, None] * per_pax[None, :] + mu + EPS
     new, reduced = [], np.zeros(len(k_all))
-    for j, k in enumerate(k_all):
-        weight = demand[k] * (instance.pax_cost_per_km * duals["sigma"] + duals["big_m"]) + mu[j] + EPS
-        graph = sparse.csr_matrix((np.concatenate([weight, weight]), (np.concatenate([u, v]),
-                                   np.concatenate([v, u]))), shape=(n, n))  # dense input drops ~0 weights
-        dist, pred = dijkstra(graph, indices=u[k], return_predecessors=True)
-        nodes = [v[k]]
-        while nodes[-1] != u[k]:
-            nodes.append(pred[nodes[-1]])
-        reduced[j] = dist[v[k]] - EPS * (len(nodes) - 1) - duals["pi"][j]
-        if reduced[j] < -1e-7 * max(1.0, duals["pi"][j]):
-            new.append((j, nodes[::-1]))
+    for first in range(0, len(k_all), block):
+        js = np.arange(first, min(first + block, len(k_all)))
+        shift = (np.arange(len(js)) * n)[:, None]
+        tails, heads = (u + shift).ravel(), (v + shift).ravel()
+        graph = sparse.csr_matrix((np.concatenate([weights[js].ravel(), weights[js].ravel()]),
+                                   (np.concatenate([tails, heads]), np.concatenate([heads, tails]))),
+                                  shape=(len(js) * n, len(js) * n))
+        sources, targets = u[k_all[js]] + shift[:, 0], v[k_all[js]] + shift[:, 0]
+        dist, pred = dijkstra(graph, indices=sources, return_predecessors=True)
+        for i, j in enumerate(js):
+            nodes = [int(node - shift[i, 0]) for node in _trace(pred[i], sources[i], targets[i])]
+            reduced[j] = dist[i, targets[i]] - EPS * (len(nodes) - 1) - duals["pi"][j]
+            if reduced[j] < -1e-7 * max(1.0, duals["pi"][j]):
+                new.append((j, nodes))
     return new, reduced
 
 

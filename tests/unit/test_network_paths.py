@@ -54,3 +54,26 @@ def test_warm_started_lp_matches_a_cold_cvxpy_solve_as_the_pool_grows(inst):
         new, _ = price_paths(inst, pool, duals)
         pool.link_rows.update(dict.fromkeys(master.violated_rows(pool)))
         pool.add(inst, new)
+
+
+def test_block_pricing_matches_one_dijkstra_per_pair(inst):
+    rng = np.random.default_rng(3)
+    pool = initial_pool(inst, n_hubs=2)
+    k_all, n_rows = pool.commodities, 12
+    duals = {"sigma": rng.uniform(0, 2, inst.m), "big_m": rng.uniform(0, 1e-3, inst.m),
+             "pi": rng.uniform(0, 5e4, len(k_all)), "mu": rng.uniform(0, 1e3, n_rows),
+             "row_pair": rng.integers(0, len(k_all), n_rows), "row_edge": rng.integers(0, inst.m, n_rows)}
+    new, reduced = price_paths(inst, pool, duals, block=4)  # several blocks, the last one short
+    u, v, demand = inst.col("u"), inst.col("v"), inst.col("demand")
+    for j, k in enumerate(k_all):
+        w = demand[k] * (duals["sigma"] + duals["big_m"])
+        w = w + np.bincount(duals["row_edge"][duals["row_pair"] == j],
+                            duals["mu"][duals["row_pair"] == j], inst.m)
+        graph = np.full((inst.n, inst.n), np.inf)
+        graph[u, v] = graph[v, u] = w
+        dist = [0.0 if i == u[k] else np.inf for i in range(inst.n)]
+        for _ in range(inst.n):  # Bellman-Ford as an independent reference
+            dist = np.minimum(dist, (np.asarray(dist)[:, None] + graph).min(axis=0))
+            dist[u[k]] = 0.0
+        assert reduced[j] == pytest.approx(dist[v[k]] - duals["pi"][j], rel=1e-6, abs=1e-3)
+    assert {j for j, _ in new} == set(np.flatnonzero(reduced < -1e-7 * np.maximum(1.0, duals["pi"])))
