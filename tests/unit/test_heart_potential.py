@@ -1,0 +1,70 @@
+"""The hand-written potential is the Pyro model's negative log joint: value (up to a constant) and gradient."""
+import numpy as np
+import pyro
+import pytest
+import torch
+
+from tasks.heart.model import logistic_model
+from tasks.heart.potential import SITE, LogisticPotential, pack, unpack
+from tasks.heart.sampling import NutsConfig, sample_posterior
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 4))
+    y = (rng.random(50) < 0.4).astype(float)
+    return x, y
+
+
+def model_log_joint(x, y, w, b):
+    """log p(w, b, y | x) from the model's own trace, conditioned on (w, b)."""
+    conditioned = pyro.poutine.condition(logistic_model, data={"w": w, "b": b})
+    return pyro.poutine.trace(conditioned).get_trace(torch.as_tensor(x), torch.as_tensor(y)).log_prob_sum()
+
+
+def test_potential_is_minus_the_model_log_joint_value_and_gradient(data):
+    x, y = data
+    potential = LogisticPotential(x, y)
+    gen = torch.Generator().manual_seed(0)
+    offsets = []
+    for scale in (0.1, 1.0, 3.0):
+        w = (torch.randn(4, generator=gen, dtype=torch.float64) * scale).requires_grad_()
+        b = (torch.randn((), generator=gen, dtype=torch.float64) * scale).requires_grad_()
+        log_joint = model_log_joint(x, y, w, b)
+        model_grad = torch.autograd.grad(-log_joint, (w, b))
+        theta = pack(w.detach(), b.detach()).requires_grad_()
+        energy = potential({SITE: theta})
+        (grad,) = torch.autograd.grad(energy, theta)
+        offsets.append(float((energy + log_joint).detach()))
+        torch.testing.assert_close(grad, pack(*model_grad), rtol=1e-10, atol=1e-10)
+    # the additive constant is the Normal priors' normaliser, the same at every point
+    np.testing.assert_allclose(offsets, [-5 / 2 * np.log(2 * np.pi)] * 3, rtol=0, atol=1e-9)
+
+
+def test_pack_unpack_round_trip_and_seeded_initial_params(data):
+    w, b = np.arange(8.0).reshape(2, 4), np.array([-1.0, 2.0])
+    w2, b2 = unpack(pack(w, b))
+    np.testing.assert_array_equal(w2, w)
+    np.testing.assert_array_equal(b2, b)
+    potential = LogisticPotential(*data)
+    torch.manual_seed(1)
+    first = potential.initial_params()[SITE]
+    torch.manual_seed(1)
+    assert torch.equal(first, potential.initial_params()[SITE]) and first.abs().max() <= 2
+
+
+def test_potential_and_model_engines_agree_on_the_posterior(data):
+    x, y = data
+    short = dict(chains=1, samples=200, warmup=100, seed=4, workers=1)
+    fast = sample_posterior(x, y, NutsConfig(**short))
+    slow = sample_posterior(x, y, NutsConfig(**short, engine="model", jit=False))
+    assert fast.w.shape == slow.w.shape == (1, 200, 4) and fast.b.shape == (1, 200)
+    fast_wb = np.column_stack(fast.flat())
+    slow_wb = np.column_stack(slow.flat())
+    sd = slow_wb.std(axis=0)
+    # means within 0.35 posterior sd (the Monte Carlo error of the difference is ~0.1 sd)
+    assert np.max(np.abs(fast_wb.mean(axis=0) - slow_wb.mean(axis=0)) / sd) < 0.35
+    assert np.all(np.abs(fast_wb.std(axis=0) / sd - 1) < 0.25)
+    with pytest.raises(ValueError, match="engine"):
+        NutsConfig(engine="jax")
