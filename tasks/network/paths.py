@@ -22,6 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from tasks.network.instance import NetworkInstance
 from tasks.network.lp_warm import solve_lp_warm
+from tasks.network.paths_lp import build_stacked_lp
 from tasks.network.paths_master import PathPool, build_master, initial_pool, signed_flows
 from tasks.network.rounding import round_relaxation
 from tasks.network.solve import SolveStats, solve_problem
@@ -74,7 +75,7 @@ def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
     violated by the LP are added each round too, so the LPs stay small."""
     bound, highs_seconds, carry = -np.inf, 0.0, None
     while True:
-        master = build_master(instance, pool, integer=False)
+        master = build_stacked_lp(instance, pool)
         seconds, carry = solve_lp_warm(master.problem, carry)
         highs_seconds += seconds
         value = float(master.problem.value)
@@ -84,7 +85,7 @@ def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
         pool.link_rows.update(dict.fromkeys(cuts))
         added = pool.add(instance, new)
         if not (added or cuts) or value - bound <= rel_tol * value or time.perf_counter() > deadline:
-            return bound, highs_seconds, np.asarray(master.z.value)
+            return bound, highs_seconds, master.z
 
 
 def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: float = 0.01,

@@ -77,18 +77,23 @@ class Master:
                 **self.rows}
 
     def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
-        """(pair, leg) couples whose share of the pair exceeds z_e in the current LP, sorted."""
-        shares: dict = {}
-        for j, legs, lam in zip(pool.owner, pool.legs, self.share.value):
-            if lam > tol:
-                for e in legs:
-                    shares[(j, e)] = shares.get((j, e), 0.0) + lam
-        z = self.z.value
-        return sorted({key for key, val in shares.items() if val > z[key[1]] + tol} - pool.link_rows.keys())
+        return violated_rows(pool, self.share.value, self.z.value, tol)
 
 
-def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Master:
-    """LP (``integer=False``, 0 <= z <= 1) or MIP over the pooled paths."""
+def violated_rows(pool: PathPool, share: np.ndarray, z: np.ndarray, tol: float = 1e-6) -> list:
+    """(pair, leg) couples whose share of the pair exceeds z_e in an LP solution, sorted."""
+    shares: dict = {}
+    for j, legs, lam in zip(pool.owner, pool.legs, share):
+        if lam > tol:
+            for e in legs:
+                shares[(j, e)] = shares.get((j, e), 0.0) + lam
+    return sorted({key for key, val in shares.items() if val > z[key[1]] + tol} - pool.link_rows.keys())
+
+
+def master_matrices(instance: NetworkInstance, pool: PathPool) -> dict:
+    """The master's sparse blocks over the pooled paths: ``convexity`` (pairs x paths),
+    ``linking`` (tight rows x paths), ``select`` (tight rows x legs: their leg), ``load``
+    (legs x paths: passengers), ``big_m``, and ``rows`` (pair, leg of each tight row)."""
     m, n_paths = instance.m, len(pool.owner)
     owner = np.asarray(pool.owner)
     path_of = np.repeat(np.arange(n_paths), [len(legs) for legs in pool.legs])
@@ -97,21 +102,29 @@ def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Ma
     row_of = {(j, e): i for i, (j, e) in enumerate(pair_leg)}
     link_row = np.array([row_of.get((owner[p], e), -1) for p, e in zip(path_of, leg_of)])
     tight = link_row >= 0
-    share = cp.Variable(n_paths, nonneg=True, name="lambda")
-    z = cp.Variable(m, boolean=True, name="z") if integer else cp.Variable(m, bounds=[0, 1], name="z")
-    convexity = sparse.csr_matrix((np.ones(n_paths), (owner, np.arange(n_paths))),
-                                  shape=(len(pool.commodities), n_paths))
-    linking = sparse.csr_matrix((np.ones(tight.sum()), (link_row[tight], path_of[tight])),
-                                shape=(len(pair_leg), n_paths))
-    select = sparse.csr_matrix((np.ones(len(pair_leg)), (np.arange(len(pair_leg)), pair_leg[:, 1])),
-                               shape=(len(pair_leg), m))
     load = instance.col("demand")[pool.commodities][owner[path_of]]
-    volume = sparse.csr_matrix((load, (leg_of, path_of)), shape=(m, n_paths)) @ share
-    big_m = float(instance.col("demand").sum())
-    constraints = [convexity @ share >= 1, linking @ share <= select @ z, volume <= big_m * z]
+    return {"convexity": sparse.csr_matrix((np.ones(n_paths), (owner, np.arange(n_paths))),
+                                           shape=(len(pool.commodities), n_paths)),
+            "linking": sparse.csr_matrix((np.ones(tight.sum()), (link_row[tight], path_of[tight])),
+                                         shape=(len(pair_leg), n_paths)),
+            "select": sparse.csr_matrix((np.ones(len(pair_leg)), (np.arange(len(pair_leg)),
+                                         pair_leg[:, 1])), shape=(len(pair_leg), m)),
+            "load": sparse.csr_matrix((load, (leg_of, path_of)), shape=(m, n_paths)),
+            "big_m": float(instance.col("demand").sum()),
+            "rows": {"row_pair": pair_leg[:, 0], "row_edge": pair_leg[:, 1]}}
+
+
+def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Master:
+    """LP (``integer=False``, 0 <= z <= 1) or MIP over the pooled paths."""
+    mats = master_matrices(instance, pool)
+    share = cp.Variable(len(pool.owner), nonneg=True, name="lambda")
+    z = cp.Variable(instance.m, boolean=True, name="z") if integer else \
+        cp.Variable(instance.m, bounds=[0, 1], name="z")
+    volume = mats["load"] @ share
+    constraints = [mats["convexity"] @ share >= 1, mats["linking"] @ share <= mats["select"] @ z,
+                   volume <= mats["big_m"] * z]
     problem, cost_per_km = leg_cost_problem(instance, z, volume, constraints)
-    rows = {"row_pair": pair_leg[:, 0], "row_edge": pair_leg[:, 1]}
-    return Master(problem, z, share, cost_per_km, volume, rows)
+    return Master(problem, z, share, cost_per_km, volume, mats["rows"])
 
 
 def signed_flows(instance: NetworkInstance, pool: PathPool, share: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from tasks.network.generate import gravity_demand, random_cities
 from tasks.network.instance import build_instance
 from tasks.network.lp_warm import solve_lp_warm
 from tasks.network.paths import generate_columns, price_paths
+from tasks.network.paths_lp import build_stacked_lp
 from tasks.network.paths_master import build_master, initial_pool
 from tasks.network.rounding import network_cost, round_relaxation, route_shortest
 
@@ -77,3 +78,14 @@ def test_block_pricing_matches_one_dijkstra_per_pair(inst):
             dist[u[k]] = 0.0
         assert reduced[j] == pytest.approx(dist[v[k]] - duals["pi"][j], rel=1e-6, abs=1e-3)
     assert {j for j, _ in new} == set(np.flatnonzero(reduced < -1e-7 * np.maximum(1.0, duals["pi"])))
+
+
+def test_stacked_lp_has_the_master_lp_value_and_duals(inst):
+    pool = initial_pool(inst, n_hubs=2)
+    stacked, master = build_stacked_lp(inst, pool), build_master(inst, pool, integer=False)
+    stacked.problem.solve(solver=cp.HIGHS)
+    master.problem.solve(solver=cp.HIGHS)
+    assert stacked.problem.value == pytest.approx(master.problem.value, rel=1e-9)
+    # same reduced costs: the duals price every pair's best path identically
+    np.testing.assert_allclose(price_paths(inst, pool, stacked.duals())[1],
+                               price_paths(inst, pool, master.duals())[1], rtol=1e-6, atol=1e-3)

@@ -1,0 +1,64 @@
+"""The column-generation LP as one stacked matrix row block ``A x <= b`` over one variable.
+
+Same LP as ``build_master(..., integer=False)``, but cvxpy canonicalises one sparse matrix
+product instead of six expression trees (about half the canonicalisation time, which is most
+of a small instance's wall time). ``x = [z, cost_per_km, lambda]`` and the rows are
+``[convexity, big M, min cost, per-passenger cost, tight linking]``, so new paths and new
+tight rows only extend the last column and row blocks, as ``tasks.network.lp_warm`` needs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+from scipy import sparse
+
+from tasks.network.instance import NetworkInstance
+from tasks.network.paths_master import PathPool, master_matrices, violated_rows
+
+
+@dataclass
+class StackedLp:
+    problem: cp.Problem
+    x: cp.Variable
+    m: int
+    n_pairs: int
+    rows: dict
+
+    @property
+    def z(self) -> np.ndarray:
+        return np.asarray(self.x.value[:self.m])
+
+    @property
+    def share(self) -> np.ndarray:
+        return np.asarray(self.x.value[2 * self.m:])
+
+    def duals(self) -> dict:
+        """pi (pairs), big_m, sigma (legs) and mu (tight rows), all >= 0, as ``Master.duals``."""
+        y, k, m = np.asarray(self.problem.constraints[0].dual_value), self.n_pairs, self.m
+        return {"pi": y[:k], "big_m": y[k:k + m], "sigma": y[k + 2 * m:k + 3 * m],
+                "mu": y[k + 3 * m:], **self.rows}
+
+    def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
+        return violated_rows(pool, self.share, self.z, tol)
+
+
+def build_stacked_lp(instance: NetworkInstance, pool: PathPool) -> StackedLp:
+    """min sum_e d_e k_e s.t. the master rows, 0 <= z <= 1, k >= 0, lambda >= 0."""
+    mats, m = master_matrices(instance, pool), instance.m
+    n_paths, eye = len(pool.owner), sparse.identity(m, format="csr")
+    zeros = lambda rows, cols: sparse.csr_matrix((rows, cols))  # noqa: E731
+    k, r = mats["convexity"].shape[0], mats["linking"].shape[0]
+    a_matrix = sparse.vstack([
+        sparse.hstack([zeros(k, 2 * m), -mats["convexity"]]),
+        sparse.hstack([-mats["big_m"] * eye, zeros(m, m), mats["load"]]),
+        sparse.hstack([instance.threshold * eye, -eye, zeros(m, n_paths)]),
+        sparse.hstack([zeros(m, m), -eye, instance.pax_cost_per_km * mats["load"]]),
+        sparse.hstack([-mats["select"], zeros(r, m), mats["linking"]])]).tocsr()
+    b = np.concatenate([-np.ones(k), np.zeros(3 * m + r)])
+    upper = np.concatenate([np.ones(m), np.full(m + n_paths, np.inf)])
+    x = cp.Variable(2 * m + n_paths, bounds=[np.zeros(2 * m + n_paths), upper], name="x")
+    cost = np.concatenate([np.zeros(m), instance.col("distance_km"), np.zeros(n_paths)])
+    problem = cp.Problem(cp.Minimize(cost @ x), [a_matrix @ x <= b])
+    return StackedLp(problem, x, m, k, mats["rows"])
