@@ -22,16 +22,19 @@ MODEL_URI = "models:/heart-disease-bayes@champion"
       timeout_seconds=3600, on_failure=[notify_failure])
 def score_heart_patients(model_uri: str = MODEL_URI, input_path: str | None = None,
                          key_columns: list[str] | None = None, mini_batch_size: int = 2_000,
-                         max_concurrency: int = 1, engine: str = "pandas") -> dict:
+                         max_concurrency: int = 1, engine: str = "pandas", unknown: str = "error") -> dict:
     """Score, publish gold/heart_predictions; returns the published version (dataset, version, path, rows, ...).
 
     ``key_columns`` defaults to ``["patient_id"]``; pass ``[]`` for a file without an id column.
+    ``unknown``: a category the model never saw is an ``"error"`` (naming row and column), or
+    ``"marginal"`` (scored as the training mix of that feature's categories).
     """
     settings = load_settings()
     keys = ["patient_id"] if key_columns is None else key_columns
     pinned = resolve_model_task(settings, model_uri)
     return publish_run_summary(score_to_gold_task(settings, pinned, "heart_predictions", keys, input_path,
-                               ("gold", "heart_features"), mini_batch_size, max_concurrency, engine))
+                               ("gold", "heart_features"), mini_batch_size, max_concurrency, engine,
+                               {"unknown": unknown}))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,12 @@ class ScoringModel:
     uri: str  # models:/name/version: the pinned version, whatever the alias does later
     pyfunc: Any = field(repr=False)
     input_columns: list[str]
+    optional_columns: list[str] = field(default_factory=list)  # passed to the model when the input has them
+
+    def columns_in(self, available: Sequence[str]) -> list[str]:
+        """The model inputs to select from ``available``: every required one, then the optional ones present."""
+        present = set(available)
+        return [*self.input_columns, *(c for c in self.optional_columns if c in present)]
 
 
 def resolve_model(model_uri: str) -> tuple[str, str, str | None]:
@@ -61,15 +67,24 @@ def load_model(model_uri: str) -> ScoringModel:
     name, version, run_id = resolve_model(model_uri)
     pinned = f"models:/{name}/{version}"
     pyfunc = mlflow.pyfunc.load_model(pinned)
-    return ScoringModel(name, version, run_id, pinned, pyfunc, required_inputs(pyfunc))
+    return ScoringModel(name, version, run_id, pinned, pyfunc, required_inputs(pyfunc), optional_inputs(pyfunc))
+
+
+def _named_inputs(pyfunc: Any, required: bool) -> list[str]:
+    schema = pyfunc.metadata.get_input_schema()
+    if schema is None or not schema.has_input_names():
+        return []
+    return [spec.name for spec in schema.inputs if getattr(spec, "required", True) == required]
 
 
 def required_inputs(pyfunc: Any) -> list[str]:
     """Names of the required columns in the pyfunc's input signature ([] when it has none)."""
-    schema = pyfunc.metadata.get_input_schema()
-    if schema is None or not schema.has_input_names():
-        return []
-    return [spec.name for spec in schema.inputs if getattr(spec, "required", True)]
+    return _named_inputs(pyfunc, required=True)
+
+
+def optional_inputs(pyfunc: Any) -> list[str]:
+    """Names of the optional (``required=False``) columns in the pyfunc's input signature."""
+    return _named_inputs(pyfunc, required=False)
 
 
 def check_columns(columns: Sequence[str], required: Sequence[str], source: str) -> None:
@@ -109,21 +124,23 @@ def plain_values(df: pd.DataFrame) -> pd.DataFrame:
 
 def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[str],
                  mini_batch_size: int = 10_000, max_concurrency: int = 2,
-                 source: str = "input") -> pd.DataFrame:
+                 source: str = "input", params: dict | None = None) -> pd.DataFrame:
     """Rows of ``df`` in order -> key columns + prediction column(s) + model_name + model_version.
 
-    Extra columns are dropped before predict; batches of ``mini_batch_size`` rows run on
-    up to ``max_concurrency`` threads.
+    Columns that are not model inputs (required, or optional and present) are dropped before
+    predict; ``params`` go to every ``pyfunc.predict`` call; batches of ``mini_batch_size`` rows
+    run on up to ``max_concurrency`` threads.
     """
     if mini_batch_size < 1 or max_concurrency < 1:
         raise ValueError("mini_batch_size and max_concurrency must be >= 1")
     check_columns(df.columns, [*model.input_columns, *key_columns], source)
-    features = plain_values(df[model.input_columns] if model.input_columns else df)
+    inputs = model.columns_in(df.columns)
+    features = plain_values(df[inputs] if inputs else df)
     starts = range(0, len(df), mini_batch_size)
 
     def predict(start: int) -> pd.DataFrame:
         batch = features.iloc[start:start + mini_batch_size]
-        return prediction_frame(model.pyfunc.predict(batch), len(batch))
+        return prediction_frame(model.pyfunc.predict(batch, params=params), len(batch))
 
     if max_concurrency == 1 or len(starts) <= 1:
         parts = [predict(s) for s in starts]

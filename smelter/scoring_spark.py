@@ -48,16 +48,17 @@ def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:
 
         pyfunc = mlflow.pyfunc.load_model(SparkFiles.get(shipped))
         _worker_models[shipped] = ScoringModel(template.name, template.version, template.run_id,
-                                               template.uri, pyfunc, template.input_columns)
+                                               template.uri, pyfunc, template.input_columns,
+                                               template.optional_columns)
     return _worker_models[shipped]
 
 
 def output_schema(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame",
-                  key_columns: Sequence[str]):
+                  key_columns: Sequence[str], params: dict | None = None):
     """Spark schema of the scored rows: input key types + a probe prediction's column types + model name/version."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    probe = score_pandas(model, sdf.limit(PROBE_ROWS).toPandas(), key_columns)
+    probe = score_pandas(model, sdf.limit(PROBE_ROWS).toPandas(), key_columns, params=params)
     pred_cols = [c for c in probe.columns if c not in (*key_columns, "model_name", "model_version")]
     pred_schema = spark.createDataFrame(probe[pred_cols]).schema if len(probe) else None
     pred_fields = list(pred_schema.fields) if pred_schema else [StructField("prediction", "double")]
@@ -67,24 +68,26 @@ def output_schema(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFra
 
 def score_spark(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame",
                 key_columns: Sequence[str], mini_batch_size: int = 10_000,
-                source: str = "input") -> "SparkDataFrame":
+                source: str = "input", params: dict | None = None) -> "SparkDataFrame":
     """Lazily score ``sdf`` on the cluster; same columns and values as :func:`score_pandas`.
 
     Concurrency is the cluster's: one task per partition (an input with fewer partitions than
     the cluster has cores is spread out first); ``mini_batch_size`` caps the rows per
-    ``predict`` call inside each Arrow batch.
+    ``predict`` call inside each Arrow batch; ``params`` go to every ``predict`` call.
     """
     check_columns(sdf.columns, [*model.input_columns, *key_columns], source)
-    schema = output_schema(spark, model, sdf, key_columns)
+    schema = output_schema(spark, model, sdf, key_columns, params)
     shipped = ship_model(spark, model)
-    template = ScoringModel(model.name, model.version, model.run_id, model.uri, None, model.input_columns)
+    template = ScoringModel(model.name, model.version, model.run_id, model.uri, None, model.input_columns,
+                            model.optional_columns)
     keys = list(key_columns)
-    needed = list(dict.fromkeys([*keys, *model.input_columns])) if model.input_columns else sdf.columns
+    inputs = model.columns_in(sdf.columns)
+    needed = list(dict.fromkeys([*keys, *inputs])) if inputs else sdf.columns
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         loaded = worker_model(shipped, template)
         for batch in batches:
-            yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source)
+            yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source, params)
 
     cores = spark.sparkContext.defaultParallelism
     selected = sdf.select(*needed)

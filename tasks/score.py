@@ -43,10 +43,10 @@ def write_predictions_spark(sdf, folder: Path) -> int:
 def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_columns: Sequence[str],
                   input_path: str | Path | None = None, default_input: tuple[str, str] = ("gold", "demand_features"),
                   mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
-                  spark_min_rows: int = SPARK_MIN_ROWS) -> lake.Published:
-    """Score ``input_path`` (default: the held-out rows of ``default_input``) with ``model_uri``; publish
-    gold/``dataset_name``. Missing columns fail before anything is scored; the manifest records model,
-    source and engine."""
+                  spark_min_rows: int = SPARK_MIN_ROWS, params: dict | None = None) -> lake.Published:
+    """Score ``input_path`` (default: the held-out rows of ``default_input``) with ``model_uri`` (``params``
+    go to the model's predict); publish gold/``dataset_name``. Missing columns fail before anything is
+    scored; the manifest records model, source, engine and params."""
     configure_mlflow(settings)
     model = load_model(model_uri)
     root, (layer, name) = settings.data_root, default_input
@@ -56,10 +56,10 @@ def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_col
     chosen = choose_engine(engine, given["rows"], settings.spark.master, spark_min_rows)
     metadata = {"model_uri": model_uri, "model_name": model.name, "model_version": model.version,
                 "source": source, "engine": chosen, "mini_batch_size": mini_batch_size,
-                "max_concurrency": max_concurrency}
+                "max_concurrency": max_concurrency, "params": params or {}}
     if chosen == "pandas":
         df = read_input(path) if path else read_held_out(root, layer, name)
-        scored = score_pandas(model, df, key_columns, mini_batch_size, max_concurrency, source)
+        scored = score_pandas(model, df, key_columns, mini_batch_size, max_concurrency, source, params)
         write = lambda folder: write_predictions(scored, folder)  # noqa: E731
     else:
         from smelter.scoring_spark import score_spark
@@ -67,7 +67,7 @@ def score_to_gold(settings: Settings, model_uri: str, dataset_name: str, key_col
 
         spark = get_spark(settings.spark)
         sdf = read_input_spark(spark, path) if path else read_held_out_spark(spark, root, layer, name)
-        scored_sdf = score_spark(spark, model, sdf, key_columns, mini_batch_size, source)
+        scored_sdf = score_spark(spark, model, sdf, key_columns, mini_batch_size, source, params)
         write = lambda folder: write_predictions_spark(scored_sdf, folder)  # noqa: E731
     return lake.publish(root, "gold", dataset_name, write, metadata, settings.lake.keep_versions)
 
@@ -98,8 +98,9 @@ def resolve_model_task(settings: Settings, model_uri: str) -> str:
 @task(name="score-to-gold", cache_policy=NO_CACHE)
 def score_to_gold_task(settings: Settings, model_uri: str, dataset_name: str, key_columns: list[str],
                        input_path: str | None = None, default_input: tuple[str, str] = ("gold", "demand_features"),
-                       mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto") -> dict:
+                       mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
+                       params: dict | None = None) -> dict:
     """Score and publish; returns the published version (dataset, version, path, rows, model, engine)."""
     pub = score_to_gold(settings, model_uri, dataset_name, key_columns, input_path, default_input,
-                        mini_batch_size, max_concurrency, engine)
+                        mini_batch_size, max_concurrency, engine, params=params)
     return published_summary(settings, pub)

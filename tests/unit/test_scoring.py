@@ -1,10 +1,14 @@
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.pyfunc import PythonModel
 from scoring_models import FEATURES, shared_store, tiny_features
 
 from smelter import lake
-from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
+from smelter.scoring import (MissingColumnsError, check_columns, choose_engine, load_model, optional_inputs,
+                             score_pandas)
 from smelter.tracking import configure_mlflow
 from tasks.score import ScoringInputError, read_input, score_demand_default, score_to_gold
 
@@ -128,3 +132,55 @@ def test_auto_engine_picks_spark_for_big_inputs_or_a_cluster():
     assert choose_engine("pandas", 10**9, "spark://head:7077") == "pandas"
     with pytest.raises(ValueError, match="engine must be"):
         choose_engine("dask", 1, "local[*]")
+
+
+class ShiftedModel(PythonModel):
+    """prediction = scale * x + shift; ``shift`` an optional input column, ``scale`` a predict param."""
+
+    def predict(self, context, model_input, params=None):
+        shift = model_input["shift"] if "shift" in model_input else 0.0
+        return (params or {}).get("scale", 1.0) * model_input["x"] + shift
+
+
+@pytest.fixture(scope="module")
+def shifted(store):
+    """ShiftedModel registered @champion with signature x (required), shift (optional), param scale."""
+    import cloudpickle
+    import mlflow
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+    configure_mlflow(store[0])
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    signature = ModelSignature(inputs=Schema([ColSpec("double", "x"), ColSpec("double", "shift", required=False)]),
+                               outputs=Schema([ColSpec("double")]),
+                               params=ParamSchema([ParamSpec("scale", "double", 1.0)]))
+    with mlflow.start_run():
+        info = mlflow.pyfunc.log_model(name="model", python_model=ShiftedModel(), signature=signature,
+                                       pip_requirements=["pandas"])
+    mv = mlflow.register_model(info.model_uri, "shifted-model")
+    mlflow.MlflowClient().set_registered_model_alias("shifted-model", "champion", mv.version)
+    return load_model("models:/shifted-model@champion")
+
+
+def test_optional_signature_columns_reach_the_model_when_present(shifted):
+    assert shifted.input_columns == ["x"] and shifted.optional_columns == ["shift"]
+    assert optional_inputs(shifted.pyfunc) == ["shift"]
+    with_shift = pd.DataFrame({"id": [1, 2], "x": [1.0, 2.0], "shift": [10.0, 20.0], "unused": ["a", "b"]})
+    assert score_pandas(shifted, with_shift, ["id"])["prediction"].tolist() == [11.0, 22.0]
+    without = with_shift.drop(columns="shift")
+    assert score_pandas(shifted, without, ["id"])["prediction"].tolist() == [1.0, 2.0]
+
+
+def test_params_pass_through_to_predict(settings, shifted, tmp_path):
+    df = pd.DataFrame({"id": [1, 2, 3], "x": [1.0, 2.0, 3.0]})
+    out = score_pandas(shifted, df, ["id"], mini_batch_size=2, params={"scale": 3.0})
+    assert out["prediction"].tolist() == [3.0, 6.0, 9.0]
+    assert score_pandas(shifted, df, ["id"])["prediction"].tolist() == [1.0, 2.0, 3.0]  # the default
+    path = tmp_path / "rows.csv"
+    df.to_csv(path, index=False)
+    pub = score_to_gold(settings, "models:/shifted-model@champion", "heart_predictions", ["id"], path,
+                        engine="pandas", params={"scale": -1.0})
+    assert pd.read_parquet(pub.path / "predictions.parquet")["prediction"].tolist() == [-1.0, -2.0, -3.0]
+    meta = lake.manifest(settings.data_root, "gold", "heart_predictions", pub.version)["metadata"]
+    assert meta["params"] == {"scale": -1.0}
