@@ -33,7 +33,11 @@ def test_short_run_shapes_seeding_and_a_failed_gate(data):
 
 def test_chains_in_parallel_processes_recover_the_signal(data):
     x, y = data
-    post = sample_posterior(x, y, NutsConfig(chains=2, samples=60, warmup=60, seed=1, jit=False, workers=2))
+    cfg = NutsConfig(chains=3, samples=60, warmup=60, seed=1, workers=2)
+    post = sample_posterior(x, y, cfg)
+    in_process = sample_posterior(x, y, NutsConfig(chains=3, samples=60, warmup=60, seed=1, workers=1))
+    np.testing.assert_array_equal(post.w, in_process.w)  # chain c is seeded seed + c wherever it runs
+    assert [s["chain"] for s in post.chain_stats] == [0, 1, 2]
     w = post.flat()[0]
     assert w[:, 0].mean() > 0.5 and w[:, 1].mean() < -0.3  # true weights 1.5 and -1.0, shrunk by the prior
     table = convergence_table(parameter_draws(post.w, post.b, ["x0", "x1", "x2"]))
@@ -56,3 +60,9 @@ def test_r_hat_flags_chains_stuck_in_different_places():
     table = convergence_table({"good": mixed, "stuck": stuck}).set_index("parameter")
     assert table.loc["good", "r_hat"] < 1.01 and table.loc["good", "n_eff"] > 1500
     assert table.loc["stuck", "r_hat"] > 1.5
+
+
+def test_a_failing_chain_worker_is_a_clear_error(data):
+    x, y = data
+    with pytest.raises(RuntimeError, match="NUTS chain worker failed"):
+        sample_posterior(x, y[:10], NutsConfig(chains=2, samples=5, warmup=5, workers=2))
