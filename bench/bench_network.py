@@ -3,7 +3,7 @@ one and the path one (price-and-branch) side by side, on the US cities with grav
 (10,000 passengers, minimum cost 50 x distance). A formulation stops growing after its first
 size that misses the time limit or the gap (status other than optimal).
 
-    python bench/bench_network.py --sizes 6,8,10,12,15,20,25,30 --time-limit 60
+    python bench/bench_network.py --sizes 6,8,10,12,15,20,25,30,40 --time-limit 60
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def bench_row(n: int, formulation: str, args: argparse.Namespace) -> tuple[str, 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="6,8,10,12,15,20,25,30")
+    parser.add_argument("--sizes", default="6,8,10,12,15,20,25,30,40")
     parser.add_argument("--formulations", default="article,multicommodity,paths")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--mip-gap", type=float, default=0.01)

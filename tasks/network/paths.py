@@ -10,6 +10,8 @@ most negative reduced cost is a valid lower bound at every round, converging to 
 per-pair LP bound. The MIP is then solved over the pooled paths, started from a rounding
 of the last LP (tasks.network.rounding); its incumbent is a feasible network, and the gap
 is measured against the full LP bound (status 'gap_limit' when that gap exceeds mip_gap).
+Speed: each round's LP is one stacked sparse block (tasks.network.paths_lp) re-solved from
+the previous round's simplex basis (tasks.network.lp_warm), and pairs are priced in blocks.
 """
 from __future__ import annotations
 
