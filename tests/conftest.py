@@ -26,3 +26,29 @@ def spark():
     session = get_spark(SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
     yield session
     stop_spark()
+
+
+def _lake_snapshot() -> dict[str, float]:
+    from smelter.settings import PROJECT_ROOT
+
+    files = {}
+    for top in ("data", "mlruns"):
+        for path in (PROJECT_ROOT / top).rglob("*"):
+            files[str(path)] = path.stat().st_mtime if path.exists() else 0.0
+    return files
+
+
+def pytest_sessionstart(session):
+    session.config._smelter_lake = _lake_snapshot()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Tests must never write into the real data/ or mlruns/: fail the run if they did."""
+    before = getattr(session.config, "_smelter_lake", None)
+    if before is None:
+        return
+    after = _lake_snapshot()
+    changed = sorted(p for p in after.keys() | before.keys() if after.get(p) != before.get(p))
+    if changed:
+        print(f"\nTests wrote into the real data/ or mlruns/: {changed[:10]}")
+        session.exitstatus = 1
