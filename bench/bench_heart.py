@@ -7,9 +7,10 @@ seed 42), w ~ N(0, 1) per feature, b ~ N(0, 1), Bernoulli logits, dense mass mat
 Smelter's sampler (independent single-chain processes, one torch thread each): the default
 ``potential`` engine (hand-written log joint; float64, float32, and one process per chain instead of
 one per core) and the ``model`` engine (Pyro traces the model each step; JIT on, and off with
-``--jit-off``); NumPyro (bench-only dependency) runs the same model with its chains in parallel over one XLA host
-device per core, and vectorised. ESS/s = min n_eff over parameters / wall seconds (compile and
-process start included). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
+``--jit-off``); NumPyro (bench-only dependency) runs the same model with its chains in parallel
+over one XLA host device per core, and vectorised. ESS/s = min n_eff over parameters / wall seconds
+(compile and process start included); CPU s = this process + its finished worker processes (the
+machine is shared: compare CPU s when wall s is inflated by other jobs). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
 compared with the NUTS ones in posterior-sd units.
 """
 from __future__ import annotations

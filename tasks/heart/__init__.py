@@ -2,7 +2,8 @@
 
 Stages, one module each: ``schema`` (columns, categories, ranges), ``ingest`` (bronze),
 ``refine`` + ``quality`` (silver and its GX suite), ``features`` + ``preprocess`` (gold: split and
-the train-fitted design), ``model`` / ``sampling`` / ``diagnostics`` (posterior and convergence gate),
-``predictive`` / ``metrics`` / ``plots`` / ``evaluate`` (evaluation), ``pyfunc`` (the registered
-model), ``train`` (the MLflow run and registration).
+the train-fitted design), ``model`` (the Pyro model of record), ``potential`` (its log joint in
+plain torch), ``sampling`` + ``chain_worker`` (NUTS chains in worker processes), ``diagnostics``
+(convergence gate), ``predictive`` / ``metrics`` / ``plots`` / ``evaluate`` (evaluation), ``pyfunc``
+(the registered model), ``train`` (the MLflow run and registration).
 """
