@@ -10,8 +10,10 @@ most negative reduced cost is a valid lower bound at every round, converging to 
 per-pair LP bound. The MIP is then solved over the pooled paths, started from a rounding
 of the last LP (tasks.network.rounding); its incumbent is a feasible network, and the gap
 is measured against the full LP bound (status 'gap_limit' when that gap exceeds mip_gap).
-Speed: each round's LP is one stacked sparse block (tasks.network.paths_lp) re-solved from
-the previous round's simplex basis (tasks.network.lp_warm), and pairs are priced in blocks.
+Speed: each round's LP is one stacked sparse block (tasks.network.paths_lp) passed straight
+to HiGHS, without cvxpy's canonicalisation but as the very model and unpacking cvxpy would
+give, re-solved from the previous round's simplex basis (tasks.network.lp_warm); pairs are
+priced in blocks. The MIP still goes through cvxpy.
 """
 from __future__ import annotations
 
@@ -23,9 +25,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from tasks.network.instance import NetworkInstance
-from tasks.network.lp_warm import solve_lp_warm
-from tasks.network.paths_lp import build_stacked_lp
-from tasks.network.paths_master import PathPool, build_master, initial_pool, signed_flows
+from tasks.network.lp_warm import solve_arrays_warm
+from tasks.network.paths_lp import split_duals, stacked_arrays
+from tasks.network.paths_master import PathPool, build_master, initial_pool, signed_flows, violated_rows
 from tasks.network.rounding import round_relaxation
 from tasks.network.solve import SolveStats, solve_problem
 
@@ -75,19 +77,18 @@ def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
     """Grow ``pool`` until no path prices out, the LP value is within ``rel_tol`` of the bound,
     or the deadline; returns (LP bound, HiGHS seconds, last LP's z). Tight linking rows
     violated by the LP are added each round too, so the LPs stay small."""
-    bound, highs_seconds, carry = -np.inf, 0.0, None
+    bound, highs_seconds, carry, m = -np.inf, 0.0, None, instance.m
     while True:
-        master = build_stacked_lp(instance, pool)
-        seconds, carry = solve_lp_warm(master.problem, carry)
-        highs_seconds += seconds
-        value = float(master.problem.value)
-        new, reduced = price_paths(instance, pool, master.duals())
+        lp = stacked_arrays(instance, pool)
+        seconds, result = solve_arrays_warm(lp, carry)
+        highs_seconds, carry, value, x = highs_seconds + seconds, result["basis"], result["value"], result["x"]
+        new, reduced = price_paths(instance, pool, split_duals(result["y"], lp["n_pairs"], m, lp["rows"]))
         bound = max(bound, value + float(np.minimum(reduced, 0.0).sum()))
-        cuts = master.violated_rows(pool)
+        cuts = violated_rows(pool, x[2 * m:], x[:m])
         pool.link_rows.update(dict.fromkeys(cuts))
         added = pool.add(instance, new)
         if not (added or cuts) or value - bound <= rel_tol * value or time.perf_counter() > deadline:
-            return bound, highs_seconds, master.z
+            return bound, highs_seconds, x[:m]
 
 
 def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: float = 0.01,

@@ -36,16 +36,23 @@ class StackedLp:
 
     def duals(self) -> dict:
         """pi (pairs), big_m, sigma (legs) and mu (tight rows), all >= 0, as ``Master.duals``."""
-        y, k, m = np.asarray(self.problem.constraints[0].dual_value), self.n_pairs, self.m
-        return {"pi": y[:k], "big_m": y[k:k + m], "sigma": y[k + 2 * m:k + 3 * m],
-                "mu": y[k + 3 * m:], **self.rows}
+        return split_duals(np.asarray(self.problem.constraints[0].dual_value), self.n_pairs,
+                           self.m, self.rows)
 
     def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
         return violated_rows(pool, self.share, self.z, tol)
 
 
-def build_stacked_lp(instance: NetworkInstance, pool: PathPool) -> StackedLp:
-    """min sum_e d_e k_e s.t. the master rows, 0 <= z <= 1, k >= 0, lambda >= 0."""
+def split_duals(y: np.ndarray, n_pairs: int, m: int, rows: dict) -> dict:
+    """The stacked rows' duals ``y`` as pi, big_m, sigma and mu (the min-cost block is skipped)."""
+    k = n_pairs
+    return {"pi": y[:k], "big_m": y[k:k + m], "sigma": y[k + 2 * m:k + 3 * m],
+            "mu": y[k + 3 * m:], **rows}
+
+
+def stacked_arrays(instance: NetworkInstance, pool: PathPool) -> dict:
+    """The LP as arrays: ``A`` (csr), ``b``, ``upper`` bounds (lower are 0), ``cost``,
+    ``n_pairs`` and ``rows`` (pair, leg of each tight row)."""
     mats, m = master_matrices(instance, pool), instance.m
     n_paths, eye = len(pool.owner), sparse.identity(m, format="csr")
     zeros = lambda rows, cols: sparse.csr_matrix((rows, cols))  # noqa: E731
@@ -56,9 +63,16 @@ def build_stacked_lp(instance: NetworkInstance, pool: PathPool) -> StackedLp:
         sparse.hstack([instance.threshold * eye, -eye, zeros(m, n_paths)]),
         sparse.hstack([zeros(m, m), -eye, instance.pax_cost_per_km * mats["load"]]),
         sparse.hstack([-mats["select"], zeros(r, m), mats["linking"]])]).tocsr()
-    b = np.concatenate([-np.ones(k), np.zeros(3 * m + r)])
-    upper = np.concatenate([np.ones(m), np.full(m + n_paths, np.inf)])
-    x = cp.Variable(2 * m + n_paths, bounds=[np.zeros(2 * m + n_paths), upper], name="x")
-    cost = np.concatenate([np.zeros(m), instance.col("distance_km"), np.zeros(n_paths)])
-    problem = cp.Problem(cp.Minimize(cost @ x), [a_matrix @ x <= b])
-    return StackedLp(problem, x, m, k, mats["rows"])
+    return {"A": a_matrix, "b": np.concatenate([-np.ones(k), np.zeros(3 * m + r)]),
+            "upper": np.concatenate([np.ones(m), np.full(m + n_paths, np.inf)]),
+            "cost": np.concatenate([np.zeros(m), instance.col("distance_km"), np.zeros(n_paths)]),
+            "n_pairs": k, "rows": mats["rows"]}
+
+
+def build_stacked_lp(instance: NetworkInstance, pool: PathPool) -> StackedLp:
+    """min sum_e d_e k_e s.t. the master rows, 0 <= z <= 1, k >= 0, lambda >= 0."""
+    arr = stacked_arrays(instance, pool)
+    size = len(arr["cost"])
+    x = cp.Variable(size, bounds=[np.zeros(size), arr["upper"]], name="x")
+    problem = cp.Problem(cp.Minimize(arr["cost"] @ x), [arr["A"] @ x <= arr["b"]])
+    return StackedLp(problem, x, instance.m, arr["n_pairs"], arr["rows"])

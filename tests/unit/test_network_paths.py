@@ -10,9 +10,9 @@ import pytest
 from tasks.network.design import design_network
 from tasks.network.generate import gravity_demand, random_cities
 from tasks.network.instance import build_instance
-from tasks.network.lp_warm import solve_lp_warm
+from tasks.network.lp_warm import solve_arrays_warm, solve_lp_warm
 from tasks.network.paths import generate_columns, price_paths
-from tasks.network.paths_lp import build_stacked_lp
+from tasks.network.paths_lp import build_stacked_lp, split_duals, stacked_arrays
 from tasks.network.paths_master import build_master, initial_pool
 from tasks.network.rounding import network_cost, round_relaxation, route_shortest
 
@@ -89,3 +89,20 @@ def test_stacked_lp_has_the_master_lp_value_and_duals(inst):
     # same reduced costs: the duals price every pair's best path identically
     np.testing.assert_allclose(price_paths(inst, pool, stacked.duals())[1],
                                price_paths(inst, pool, master.duals())[1], rtol=1e-6, atol=1e-3)
+
+
+def test_direct_highs_lp_gives_the_cvxpy_warm_lp_bit_for_bit_as_the_pool_grows(inst):
+    pool = initial_pool(inst, n_hubs=0)
+    carry, basis = None, None
+    for _ in range(3):
+        stacked, lp = build_stacked_lp(inst, pool), stacked_arrays(inst, pool)
+        _, carry = solve_lp_warm(stacked.problem, carry)
+        _, got = solve_arrays_warm(lp, basis)
+        basis = got["basis"]
+        assert got["value"] == stacked.problem.value and np.array_equal(got["x"], stacked.x.value)
+        duals = split_duals(got["y"], lp["n_pairs"], inst.m, lp["rows"])
+        for name, value in stacked.duals().items():
+            np.testing.assert_array_equal(duals[name], value)
+        new, _ = price_paths(inst, pool, duals)
+        pool.link_rows.update(dict.fromkeys(stacked.violated_rows(pool)))
+        pool.add(inst, new)
