@@ -13,7 +13,8 @@ is measured against the full LP bound (status 'gap_limit' when that gap exceeds 
 Speed: each round's LP is one stacked sparse block (tasks.network.paths_lp) passed straight
 to HiGHS, without cvxpy's canonicalisation but as the very model and unpacking cvxpy would
 give, re-solved from the previous round's simplex basis (tasks.network.lp_warm); pairs are
-priced in blocks. The MIP still goes through cvxpy.
+priced in blocks. The MIP still goes through cvxpy, as two stacked blocks
+(tasks.network.paths_mip).
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from scipy.sparse.csgraph import dijkstra
 from tasks.network.instance import NetworkInstance
 from tasks.network.lp_warm import solve_arrays_warm
 from tasks.network.paths_lp import split_duals, stacked_arrays
-from tasks.network.paths_master import PathPool, build_master, initial_pool, signed_flows, violated_rows
+from tasks.network.paths_master import PathPool, initial_pool, signed_flows, violated_rows
+from tasks.network.paths_mip import build_stacked_mip
 from tasks.network.rounding import round_relaxation
 from tasks.network.solve import SolveStats, solve_problem
 
@@ -100,12 +102,9 @@ def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: 
     bound, lp_seconds, z_lp = generate_columns(instance, pool, start + 0.65 * time_limit_s, mip_gap / 5)
     routes = round_relaxation(instance, z_lp)
     pool.add(instance, [(j, routes[k]) for j, k in enumerate(pool.commodities)])
-    master = build_master(instance, pool, integer=True)
+    master = build_stacked_mip(instance, pool)
     chosen = [pool.seen[(j, tuple(routes[k]))] for j, k in enumerate(pool.commodities)]
-    master.share.value = np.isin(np.arange(len(pool.owner)), chosen).astype(float)
-    master.z.value = np.asarray(master.volume.value > 0, dtype=float)
-    master.cost_per_km.value = np.maximum(instance.threshold * master.z.value,
-                                          instance.pax_cost_per_km * master.volume.value)
+    master.start_from(instance, np.isin(np.arange(len(pool.owner)), chosen).astype(float))
     remaining = max(1.0, time_limit_s - (time.perf_counter() - start))
     # stop as soon as the incumbent is within mip_gap of the full LP bound, not of its own
     target = {"objective_target": bound / (1 - mip_gap)} if np.isfinite(bound) and bound > 0 else {}
@@ -116,5 +115,5 @@ def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: 
                     solve_seconds=lp_seconds + mip.solve_seconds,
                     wall_seconds=time.perf_counter() - start)
     open_legs = np.asarray(master.z.value) > 0.5
-    volume = np.where(open_legs, np.maximum(np.asarray(master.volume.value), 0.0), 0.0)
-    return stats, open_legs, volume, signed_flows(instance, pool, np.asarray(master.share.value))
+    volume = np.where(open_legs, np.maximum(master.volume, 0.0), 0.0)
+    return stats, open_legs, volume, signed_flows(instance, pool, master.share)

@@ -14,6 +14,7 @@ from tasks.network.lp_warm import solve_arrays_warm, solve_lp_warm
 from tasks.network.paths import generate_columns, price_paths
 from tasks.network.paths_lp import build_stacked_lp, split_duals, stacked_arrays
 from tasks.network.paths_master import build_master, initial_pool
+from tasks.network.paths_mip import build_stacked_mip
 from tasks.network.rounding import network_cost, round_relaxation, route_shortest
 
 
@@ -106,3 +107,24 @@ def test_direct_highs_lp_gives_the_cvxpy_warm_lp_bit_for_bit_as_the_pool_grows(i
         new, _ = price_paths(inst, pool, duals)
         pool.link_rows.update(dict.fromkeys(stacked.violated_rows(pool)))
         pool.add(inst, new)
+
+
+def test_stacked_mip_compiles_to_the_master_mip_and_solves_to_its_optimum(inst):
+    from cvxpy import settings as s
+
+    pool = initial_pool(inst, n_hubs=2)
+    pool.link_rows.update({(1, 4): None, (3, 0): None})
+    master, stacked = build_master(inst, pool, integer=True), build_stacked_mip(inst, pool)
+    want, got = (p.get_problem_data(cp.HIGHS)[0] for p in (master.problem, stacked.problem))
+    for key in (s.C, s.B, s.LOWER_BOUNDS):
+        np.testing.assert_array_equal(got[key], want[key])
+    assert (got[s.A] != want[s.A]).nnz == 0 and got[s.BOOL_IDX] == want[s.BOOL_IDX]
+    direct = np.isin(np.arange(len(pool.owner)), [pool.seen[(j, (inst.col("u")[k], inst.col("v")[k]))]
+                                                  for j, k in enumerate(pool.commodities)])
+    stacked.start_from(inst, direct.astype(float))  # all-direct start: feasible, its known cost
+    assert np.max(stacked.problem.constraints[0].violation()) <= 1e-9
+    routes = [[u, v] for u, v in zip(inst.col("u"), inst.col("v"))]
+    assert stacked.problem.objective.value == pytest.approx(network_cost(inst, routes), rel=1e-12)
+    master.problem.solve(solver=cp.HIGHS, mip_rel_gap=0)
+    stacked.problem.solve(solver=cp.HIGHS, mip_rel_gap=0)
+    assert stacked.problem.value == pytest.approx(master.problem.value, rel=1e-9)
