@@ -32,7 +32,7 @@ def bench_row(n: int, formulation: str, args: argparse.Namespace) -> tuple[str, 
         return f"{n:>3} {formulation:<15}{'':>18}{'no incumbent':>12}  {err}", True
     s = d.stats
     line = (f"{n:>3} {formulation:<15}{s.n_variables:>9}{s.n_constraints:>9}{s.status:>12}"
-            f"{s.solve_seconds:>9.2f}{s.wall_seconds:>9.2f}{s.gap:>9.2%}{int(d.open_legs.sum()):>6}"
+            f"{s.solve_seconds:>9.3f}{s.wall_seconds:>9.3f}{s.gap:>9.2%}{int(d.open_legs.sum()):>6}"
             f"{s.objective:>14,.0f}")
     return line, s.hit_limit
 
