@@ -15,22 +15,28 @@ from smelter.settings import Settings
 CHAMPION = "champion"
 
 
+DEFAULT_EXPERIMENT = "smelter"
+
+
 def configure_mlflow(settings: Settings) -> str:
-    """Point MLflow at the configured stores; returns the tracking URI."""
+    """Point MLflow at the configured stores; returns the tracking URI.
+
+    Also makes ``smelter`` (artifacts under ``mlruns/artifacts``) the active experiment, so a run
+    started without one never writes artifacts relative to the working directory.
+    """
     import mlflow
 
     if settings.mlflow.tracking_uri is None:
         settings.mlruns_root.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.registry_uri)
+    mlflow.set_experiment(experiment_id=_ensure_experiment(settings, DEFAULT_EXPERIMENT))
     return settings.tracking_uri
 
 
-def experiment_id(settings: Settings, name: str) -> str:
-    """Get or create an experiment whose artifacts live under ``mlruns/artifacts/<name>``."""
+def _ensure_experiment(settings: Settings, name: str) -> str:
     import mlflow
 
-    configure_mlflow(settings)
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
@@ -38,6 +44,12 @@ def experiment_id(settings: Settings, name: str) -> str:
     if settings.mlflow.tracking_uri is None:
         location = (settings.artifact_root / name).as_uri()
     return mlflow.create_experiment(name, artifact_location=location)
+
+
+def experiment_id(settings: Settings, name: str) -> str:
+    """Get or create an experiment whose artifacts live under ``mlruns/artifacts/<name>``."""
+    configure_mlflow(settings)
+    return _ensure_experiment(settings, name)
 
 
 def pip_requirements(*packages: str) -> list[str]:

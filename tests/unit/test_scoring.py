@@ -9,7 +9,7 @@ from scoring_models import FEATURES, shared_store, tiny_features
 from smelter import lake
 from smelter.scoring import (MissingColumnsError, check_columns, choose_engine, load_model, optional_inputs,
                              score_pandas)
-from smelter.tracking import configure_mlflow
+from smelter.tracking import configure_mlflow, experiment_id
 from tasks.score import ScoringInputError, read_input, score_demand_default, score_to_gold
 
 KEYS = ["date", "state"]
@@ -155,7 +155,7 @@ def shifted(store):
     signature = ModelSignature(inputs=Schema([ColSpec("double", "x"), ColSpec("double", "shift", required=False)]),
                                outputs=Schema([ColSpec("double")]),
                                params=ParamSchema([ParamSpec("scale", "double", 1.0)]))
-    with mlflow.start_run():
+    with mlflow.start_run(experiment_id=experiment_id(store[0], "scoring-test")):
         info = mlflow.pyfunc.log_model(name="model", python_model=ShiftedModel(), signature=signature,
                                        pip_requirements=["pandas"])
     mv = mlflow.register_model(info.model_uri, "shifted-model")
