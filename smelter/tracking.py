@@ -15,14 +15,11 @@ from smelter.settings import Settings
 CHAMPION = "champion"
 
 
-DEFAULT_EXPERIMENT = "smelter"
-
-
 def configure_mlflow(settings: Settings) -> str:
     """Point MLflow at the configured stores; returns the tracking URI.
 
-    Also makes ``smelter`` (artifacts under ``mlruns/artifacts``) the active experiment, so a run
-    started without one never writes artifacts relative to the working directory.
+    Start runs in an experiment from :func:`experiment_id`: MLflow's own ``Default`` experiment keeps
+    its artifacts relative to the working directory.
     """
     import mlflow
 
@@ -30,7 +27,6 @@ def configure_mlflow(settings: Settings) -> str:
         settings.mlruns_root.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.registry_uri)
-    mlflow.set_experiment(experiment_id=_ensure_experiment(settings, DEFAULT_EXPERIMENT))
     return settings.tracking_uri
 
 

@@ -102,8 +102,11 @@ def test_worker_runs_a_deployment_with_a_parameter_override(prefect_server):
     assert {"design-network-summary", "design-network-key-numbers", "network-summary"} <= set(artifacts)
     assert "## Optimisation" in artifacts["design-network-summary"]["data"]
     assert "designs optimal" in str(artifacts["design-network-key-numbers"]["data"])
-    logs = stack.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200})
-    assert any(log["task_run_id"] for log in logs), "task logs reach the Prefect UI"
+    def task_logs():  # the run's logs are shipped in batches, possibly after its final state
+        logs = stack.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200})
+        return [log for log in logs if log["task_run_id"]]
+
+    assert wait_for(task_logs, 60, "task logs in the Prefect UI"), "task logs reach the Prefect UI"
 
 
 def chromium() -> str | None:

@@ -15,15 +15,3 @@ def test_default_tracking_is_sqlite_under_mlruns(tmp_path, monkeypatch):
     s = load_settings(mlruns_root=tmp_path / "m")
     assert s.tracking_uri == f"sqlite:///{tmp_path / 'm'}/mlflow.db"
 
-
-def test_runs_without_an_experiment_keep_artifacts_in_the_store(settings, tmp_path, monkeypatch):
-    import mlflow
-
-    from smelter.tracking import configure_mlflow
-
-    monkeypatch.chdir(tmp_path)
-    configure_mlflow(settings)
-    with mlflow.start_run():
-        mlflow.log_dict({"a": 1}, "x.json")
-    assert not (tmp_path / "mlruns" / "0").exists() and not (tmp_path / "mlartifacts").exists()
-    assert list(settings.artifact_root.rglob("x.json"))
