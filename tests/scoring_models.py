@@ -11,7 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from mlflow.pyfunc import PythonModel
+
+from smelter.tracking import configure_mlflow
 
 FEATURES = ["state", "year", "month", "day_of_year", "day_of_week", "week_of_year",
             "is_weekend", "is_holiday", "population"]
@@ -111,3 +114,15 @@ def make_store(root: Path):
     fitted = register_forecaster(settings)
     register_interval_model(settings)
     return settings, fitted
+
+
+@pytest.fixture(scope="module")
+def store():
+    """The tiny forecaster @champion and a DataFrame-returning model, in a temporary MLflow store."""
+    return shared_store()
+
+
+@pytest.fixture()
+def settings(store):
+    configure_mlflow(store[0])
+    return store[0]

@@ -1,26 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import shared_store, tiny_features
+from scoring_models import settings, store, shared_store, tiny_features
 
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark
-from smelter.tracking import configure_mlflow
 from tasks.score import score_to_gold
 
 KEYS = ["date", "state"]
-
-
-@pytest.fixture(scope="module")
-def store():
-    """The tiny forecaster @champion and a DataFrame-returning model, in a temporary MLflow store."""
-    return shared_store()
-
-
-@pytest.fixture()
-def settings(store):
-    configure_mlflow(store[0])
-    return store[0]
 
 
 def test_spark_path_equals_pandas_path(spark, settings):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow.pyfunc import PythonModel
-from scoring_models import FEATURES, shared_store, tiny_features
+from scoring_models import settings, store, FEATURES, shared_store, tiny_features
 
 from smelter import lake
 from smelter.scoring import (MissingColumnsError, check_columns, choose_engine, load_model, optional_inputs,
@@ -14,18 +14,6 @@ from tasks.score import ScoringInputError, read_input, score_demand_default, sco
 
 KEYS = ["date", "state"]
 OUT = [*KEYS, "prediction", "model_name", "model_version"]
-
-
-@pytest.fixture(scope="module")
-def store():
-    """The tiny forecaster @champion and a DataFrame-returning model, in a temporary MLflow store."""
-    return shared_store()
-
-
-@pytest.fixture()
-def settings(store):
-    configure_mlflow(store[0])
-    return store[0]
 
 
 @pytest.fixture()
