@@ -8,6 +8,7 @@ Costs per pair: ``pax_cost = pax_cost_per_km * distance_km`` per passenger and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,16 @@ class NetworkInstance:
         return len(self.pairs)
 
     def col(self, name: str) -> np.ndarray:
-        return self.pairs[name].to_numpy()
+        """A pairs column as a read-only numpy array, converted once (solvers read them in loops)."""
+        if name not in self._columns:
+            values = self.pairs[name].to_numpy().copy()
+            values.flags.writeable = False
+            self._columns[name] = values
+        return self._columns[name]
+
+    @cached_property
+    def _columns(self) -> dict:
+        return {}
 
     def incidence(self) -> sparse.csr_matrix:
         """n x m oriented incidence matrix B: +1 at u, -1 at v of each pair."""

@@ -1,31 +1,33 @@
-"""Re-solve a growing LP from the previous optimal basis, still through cvxpy's HiGHS chain.
+"""The column-generation LP kept in one HiGHS instance that grows between rounds.
 
-Column generation re-solves almost the same LP every round; from scratch each solve takes
-seconds at n = 30, from the last basis it takes a few simplex pivots. cvxpy hands HiGHS only
-a previous *solution* (which HiGHS cannot pivot from), so, as in ``tasks.network.solve``, we
-run the chain ourselves: cvxpy canonicalises (``get_problem_data``) and unpacks the result
-(values and duals); in between we pass the same matrices to HiGHS with a basis. The basis is
-kept per variable and per constraint; blocks may only grow at their end (new paths enter
-nonbasic at 0, new rows with their slack basic), which keeps the carried basis valid.
+Column generation re-solves almost the same LP every round: from scratch each solve takes
+seconds at n = 30, from the last basis a few simplex pivots. The LP is loaded once, as the
+very model cvxpy would pass HiGHS for ``tasks.network.paths_lp.build_stacked_lp`` (a test
+checks its value against cvxpy's solve of the master LP); afterwards new paths are appended as
+columns and new tight linking rows as rows, and HiGHS re-solves from the basis it holds (new
+columns enter nonbasic at 0, new rows with their slack basic, so the basis stays valid).
+Nothing is rebuilt or re-passed per round.
+
+Columns ``[z (m), cost_per_km (m), lambda (paths)]``; rows ``[convexity (pairs), big M (m),
+min cost (m), per-passenger cost (m), tight linking (rows so far)]``, all ``<=``.
 """
 from __future__ import annotations
 
+import time
+
 import highspy
 import numpy as np
-import cvxpy as cp
-from cvxpy import settings as s
-from cvxpy.reductions.solvers.conic_solvers.conic_solver import dims_to_solver_dict
 
-LOWER, BASIC = highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic
+from tasks.network.instance import NetworkInstance
+from tasks.network.paths_lp import split_duals, stacked_arrays
+from tasks.network.paths_master import PathPool
 
 
-def _pass_model(highs: highspy.Highs, data: dict) -> None:
-    """The LP ``min c x, A x (= | <=) b, lb <= x <= ub`` of cvxpy's HiGHS data."""
-    b, n_eq, n = data[s.B], dims_to_solver_dict(data[s.DIMS])[s.EQ_DIM], data[s.A].shape[1]
-    lower = np.concatenate([b[:n_eq], np.full(len(b) - n_eq, -highs.inf)])
-    lb = np.full(n, -highs.inf) if data[s.LOWER_BOUNDS] is None else data[s.LOWER_BOUNDS]
-    ub = np.full(n, highs.inf) if data[s.UPPER_BOUNDS] is None else data[s.UPPER_BOUNDS]
-    _load(highs, data[s.A], lower, b, lb, ub, data[s.C])
+def _new_highs(options: dict | None) -> highspy.Highs:
+    highs = highspy.Highs()
+    for name, value in {"output_flag": False, **(options or {})}.items():
+        highs.setOptionValue(name, value)
+    return highs
 
 
 def _load(highs: highspy.Highs, a_matrix, lower: np.ndarray, upper: np.ndarray,
@@ -39,72 +41,109 @@ def _load(highs: highspy.Highs, a_matrix, lower: np.ndarray, upper: np.ndarray,
                   csr.indices.astype(np.int32), csr.data)
 
 
-def _new_highs(options: dict | None) -> highspy.Highs:
-    highs = highspy.Highs()
-    for name, value in {"output_flag": False, **(options or {})}.items():
-        highs.setOptionValue(name, value)
-    return highs
+class GrowingLp:
+    """The LP over ``pool``'s paths and tight rows; :meth:`solve` first appends what the pool
+    gained since the last call (paths and rows may only be appended to the pool)."""
 
+    def __init__(self, instance: NetworkInstance, pool: PathPool, options: dict | None = None):
+        lp = stacked_arrays(instance, pool)
+        self.instance, self.pool, self.m, self.n_pairs = instance, pool, instance.m, lp["n_pairs"]
+        self.highs = _new_highs(options)
+        self.upper = lp["upper"]
+        _load(self.highs, lp["A"], np.full(len(lp["b"]), -self.highs.inf), lp["b"],
+              np.zeros(len(lp["cost"])), lp["upper"], lp["cost"])
+        self.n_paths, self.rows = len(pool.owner), list(pool.link_rows)
+        self.row_of = {key: i for i, key in enumerate(self.rows)}
+        self.through: dict = {}  # (commodity, leg) -> pooled paths of that commodity over that leg
+        for p in range(self.n_paths):
+            self._index_path(p)
 
-def _run(highs: highspy.Highs, col_status: list | None, row_status: list | None) -> str:
-    """Run from the given basis (none: from scratch); the model status, raising unless optimal."""
-    if col_status is not None:
-        basis = highspy.HighsBasis()
-        basis.col_status, basis.row_status, basis.valid = col_status, row_status, True
-        highs.setBasis(basis)
-    highs.run()
-    status = highs.getModelStatus().name
-    if status != "kOptimal":
-        raise RuntimeError(f"column-generation LP ended with HiGHS status {status}")
-    return status
+    def _index_path(self, p: int) -> None:
+        for e in self.pool.legs[p]:
+            self.through.setdefault((self.pool.owner[p], int(e)), []).append(p)
 
+    def _append_paths(self) -> None:
+        pool, m, k = self.pool, self.m, self.n_pairs
+        new = range(self.n_paths, len(pool.owner))
+        if not new:
+            return
+        demand = self.instance.col("demand")[pool.commodities]
+        starts, indices, values = [], [], []
+        for p in new:
+            j, legs = pool.owner[p], np.asarray(pool.legs[p], dtype=int)
+            tight = [k + 3 * m + self.row_of[(j, int(e))] for e in legs if (j, int(e)) in self.row_of]
+            starts.append(len(indices))
+            indices += [j, *(k + legs), *(k + 2 * m + legs), *tight]
+            values += [-1.0, *([demand[j]] * len(legs)),
+                       *([self.instance.pax_cost_per_km * demand[j]] * len(legs)), *([1.0] * len(tight))]
+            self._index_path(p)
+        count = len(new)
+        self.highs.addCols(count, np.zeros(count), np.zeros(count), np.full(count, self.highs.inf), len(indices),
+                           np.asarray(starts, dtype=np.int32), np.asarray(indices, dtype=np.int32),
+                           np.asarray(values, dtype=np.float64))
+        self.upper = np.concatenate([self.upper, np.full(count, np.inf)])
+        self.n_paths = len(pool.owner)
 
-def _blocks(problem: cp.Problem, data: dict) -> tuple[list, list]:
-    """(variable, first column) in column order and the row count of each constraint."""
-    offsets = data[s.PARAM_PROB].var_id_to_col
-    variables = sorted(problem.variables(), key=lambda v: offsets[v.id])
-    return [(v, offsets[v.id]) for v in variables], [c.size for c in problem.constraints]
+    def _append_rows(self) -> None:
+        new = list(self.pool.link_rows)[len(self.rows):]
+        if not new:
+            return
+        starts, indices = [], []
+        for j, e in new:
+            self.row_of[(j, e)] = len(self.rows)
+            self.rows.append((j, e))
+            starts.append(len(indices))
+            indices += [e, *(2 * self.m + p for p in self.through.get((j, int(e)), []))]
+        values = np.ones(len(indices))
+        values[np.asarray(starts)] = -1.0  # -z_e + sum of the pair's shares through e <= 0
+        self.highs.addRows(len(new), np.full(len(new), -self.highs.inf), np.zeros(len(new)), len(indices),
+                           np.asarray(starts, dtype=np.int32), np.asarray(indices, dtype=np.int32), values)
 
+    def solve(self) -> tuple[float, dict]:
+        """Append the pool's new paths and rows and re-solve from the current basis. Returns
+        (HiGHS seconds, result): ``x`` (projected into its bounds), ``value`` (cost @ x), the
+        row duals split as ``tasks.network.paths_lp.split_duals`` does. Raises RuntimeError unless optimal."""
+        self._append_paths()
+        self._append_rows()
+        start = time.perf_counter()
+        self.highs.run()
+        seconds = time.perf_counter() - start
+        status = self.highs.getModelStatus().name
+        if status != "kOptimal":
+            raise RuntimeError(f"column-generation LP ended with HiGHS status {status}")
+        solution = self.highs.getSolution()
+        x = np.clip(np.array(solution.col_value), 0.0, self.upper)
+        rows = np.array(self.rows, dtype=int).reshape(-1, 2)
+        duals = split_duals(-np.array(solution.row_dual), self.n_pairs, self.m,
+                            {"row_pair": rows[:, 0], "row_edge": rows[:, 1]})
+        cost = self.instance.col("distance_km")
+        return seconds, {"value": float(cost @ x[self.m:2 * self.m]), "x": x, "duals": duals}
 
-def solve_lp_warm(problem: cp.Problem, carry: dict | None,
-                  options: dict | None = None) -> tuple[float, dict]:
-    """Solve the LP ``problem`` in place (values, duals) from ``carry`` (the previous call's
-    basis, or None) with extra HiGHS ``options``; returns (HiGHS seconds, basis to carry).
-    Raises RuntimeError unless optimal."""
-    data, chain, inverse = problem.get_problem_data(cp.HIGHS)
-    if dims_to_solver_dict(data[s.DIMS])[s.EQ_DIM]:
-        raise ValueError("solve_lp_warm carries bases of inequality-only LPs")
-    columns, row_sizes = _blocks(problem, data)
-    highs = _new_highs(options)
-    _pass_model(highs, data)
-    cols = None if carry is None else [st for v, _ in columns for st in
-                                       (carry["cols"][v.name()] + [LOWER] * v.size)[:v.size]]
-    rows = None if carry is None else [st for old, size in zip(carry["rows"], row_sizes)
-                                       for st in (old + [BASIC] * size)[:size]]
-    status = _run(highs, cols, rows)
-    raw = {"solution": highs.getSolution(), "info": highs.getInfo(), "model_status": status,
-           "run_time": highs.getRunTime()}
-    problem.unpack_results(raw, chain, inverse)
-    got = highs.getBasis()
-    cols, rows = list(got.col_status), list(got.row_status)
-    ends = np.cumsum(row_sizes)
-    return raw["run_time"], {"cols": {v.name(): cols[o:o + v.size] for v, o in columns},
-                             "rows": [rows[e - size:e] for e, size in zip(ends, row_sizes)]}
-
-
-def solve_arrays_warm(lp: dict, carry: dict | None, options: dict | None = None) -> tuple[float, dict]:
-    """Solve ``min cost x, A x <= b, 0 <= x <= upper`` (``lp`` as from
-    ``tasks.network.paths_lp.stacked_arrays``) from ``carry``'s basis, skipping cvxpy: the
-    same HiGHS model cvxpy would pass for that LP. Returns (HiGHS seconds, result) with
-    ``x`` (projected into its bounds) and ``value`` (cost @ x) as cvxpy unpacks them, ``y``
-    (row duals, >= 0 as cvxpy reports them) and ``basis``, the next call's carry; columns and
-    rows may only have grown at their end since ``carry``. Raises RuntimeError unless optimal."""
-    highs, b, n = _new_highs(options), lp["b"], len(lp["cost"])
-    _load(highs, lp["A"], np.full(len(b), -highs.inf), b, np.zeros(n), lp["upper"], lp["cost"])
-    _run(highs, None if carry is None else (carry["cols"] + [LOWER] * n)[:n],
-         None if carry is None else (carry["rows"] + [BASIC] * len(b))[:len(b)])
-    solution, got = highs.getSolution(), highs.getBasis()
-    x = np.clip(np.array(solution.col_value), 0.0, lp["upper"])  # as cvxpy projects into bounds
-    return highs.getRunTime(), {
-        "value": float(lp["cost"] @ x), "x": x, "y": -np.array(solution.row_dual),
-        "basis": {"cols": list(got.col_status), "rows": list(got.row_status)}}
+    def dive(self, x: np.ndarray, deadline: float, max_rounds: int = 30, tol: float = 1e-6) -> np.ndarray | None:
+        """LP diving from the LP solution ``x``: fix every fractional z_e >= 0.5 to 1 (or, when
+        there is none, the smallest fractional one to 0), re-solve from the current basis, repeat
+        until z is integral, ``max_rounds`` or ``deadline``. Returns the last LP solution (its
+        shares route every pair over the pool: a feasible network, used as the MIP start) or None
+        when fixing made the LP infeasible. The z bounds are restored afterwards."""
+        m, columns = self.m, np.arange(self.m, dtype=np.int32)
+        lower, upper = np.zeros(m), np.ones(m)
+        self._append_paths()
+        self._append_rows()
+        try:
+            for _ in range(max_rounds):
+                z = x[:m]
+                fractional = (z > tol) & (z < 1 - tol)
+                if not fractional.any() or time.perf_counter() > deadline:
+                    break
+                if (up := fractional & (z >= 0.5)).any():
+                    lower[up] = 1.0
+                else:
+                    upper[np.flatnonzero(fractional)[np.argmin(z[fractional])]] = 0.0
+                self.highs.changeColsBounds(m, columns, lower, upper)
+                self.highs.run()
+                if self.highs.getModelStatus().name != "kOptimal":
+                    return None
+                x = np.clip(np.array(self.highs.getSolution().col_value), 0.0, self.upper)
+            return x
+        finally:
+            self.highs.changeColsBounds(m, columns, np.zeros(m), np.ones(m))

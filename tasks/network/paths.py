@@ -7,13 +7,13 @@ rows, mu: tight linking rows, nu: big-M rows, pi: one per pair) price new paths 
 tight rows the LP violates are added. Absent rows have slack, so mu = 0 on them is an
 optimal dual of the full LP over the pooled paths; hence LP value + the sum of each pair's
 most negative reduced cost is a valid lower bound at every round, converging to the full
-per-pair LP bound. The MIP is then solved over the pooled paths, started from a rounding
-of the last LP (tasks.network.rounding); its incumbent is a feasible network, and the gap
+per-pair LP bound. The MIP is then solved over the pooled paths, started from the better of
+an LP dive and a rounding of the last LP (tasks.network.rounding); its incumbent is a feasible network, and the gap
 is measured against the full LP bound (status 'gap_limit' when that gap exceeds mip_gap).
-Speed: each round's LP is one stacked sparse block (tasks.network.paths_lp) passed straight
-to HiGHS, without cvxpy's canonicalisation but as the very model and unpacking cvxpy would
-give, re-solved from the previous round's simplex basis (tasks.network.lp_warm); pairs are
-priced in blocks. The MIP still goes through cvxpy, as two stacked blocks
+Speed: the LP is loaded into HiGHS once, as the very model cvxpy would pass it
+(tasks.network.paths_lp), and grows in place: new paths become columns, new tight rows rows,
+each round re-solved from the basis HiGHS holds (tasks.network.lp_warm); pairs are priced in
+blocks. The MIP still goes through cvxpy, as two stacked blocks
 (tasks.network.paths_mip).
 """
 from __future__ import annotations
@@ -26,11 +26,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 
 from tasks.network.instance import NetworkInstance
-from tasks.network.lp_warm import solve_arrays_warm
-from tasks.network.paths_lp import split_duals, stacked_arrays
-from tasks.network.paths_master import PathPool, initial_pool, signed_flows, violated_rows
+from tasks.network.lp_warm import GrowingLp
+from tasks.network.paths_master import PathPool, initial_pool, path_volume, signed_flows, violated_rows
 from tasks.network.paths_mip import build_stacked_mip
-from tasks.network.rounding import round_relaxation
+from tasks.network.rounding import network_cost_of_volume, round_relaxation
 from tasks.network.solve import SolveStats, solve_problem
 
 EPS = 1e-9
@@ -75,22 +74,49 @@ def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict,
 
 
 def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
-                     rel_tol: float = 1e-4) -> tuple[float, float, np.ndarray]:
+                     rel_tol: float = 1e-4) -> tuple[float, float, np.ndarray, GrowingLp]:
     """Grow ``pool`` until no path prices out, the LP value is within ``rel_tol`` of the bound,
-    or the deadline; returns (LP bound, HiGHS seconds, last LP's z). Tight linking rows
-    violated by the LP are added each round too, so the LPs stay small."""
-    bound, highs_seconds, carry, m = -np.inf, 0.0, None, instance.m
+    or the deadline; returns (LP bound, HiGHS seconds, last LP solution x = [z, cost_per_km,
+    shares], the LP). Tight linking rows violated by the LP are added each round too, so the
+    LPs stay small."""
+    bound, highs_seconds, m, lp = -np.inf, 0.0, instance.m, GrowingLp(instance, pool)
     while True:
-        lp = stacked_arrays(instance, pool)
-        seconds, result = solve_arrays_warm(lp, carry)
-        highs_seconds, carry, value, x = highs_seconds + seconds, result["basis"], result["value"], result["x"]
-        new, reduced = price_paths(instance, pool, split_duals(result["y"], lp["n_pairs"], m, lp["rows"]))
+        seconds, result = lp.solve()
+        highs_seconds, value, x = highs_seconds + seconds, result["value"], result["x"]
+        new, reduced = price_paths(instance, pool, result["duals"])
         bound = max(bound, value + float(np.minimum(reduced, 0.0).sum()))
         cuts = violated_rows(pool, x[2 * m:], x[:m])
         pool.link_rows.update(dict.fromkeys(cuts))
         added = pool.add(instance, new)
         if not (added or cuts) or value - bound <= rel_tol * value or time.perf_counter() > deadline:
-            return bound, highs_seconds, x[:m]
+            return bound, highs_seconds, x, lp
+
+
+def mip_start(instance: NetworkInstance, pool: PathPool, lp: GrowingLp, x: np.ndarray, target: float,
+              deadline: float) -> tuple[np.ndarray, float]:
+    """(shares per pooled path, cost) of a feasible network to start the MIP from: an LP dive
+    (z rounded and the LP re-solved, so the routing over the chosen legs is the LP's best), and,
+    unless the dive already reaches ``target``, the LP rounding (shortest routes over the legs
+    above a cut), whichever is cheaper. The rounding's routes join the pool."""
+    best_share, best_cost = None, np.inf
+    dived = lp.dive(x, deadline)
+    if dived is not None:
+        best_share = pad(np.where(dived[2 * instance.m:] > 1e-9, dived[2 * instance.m:], 0.0), len(pool.owner))
+        best_cost = network_cost_of_volume(instance, path_volume(instance, pool, best_share))
+    if best_cost > target:
+        routes = round_relaxation(instance, x[:instance.m])
+        pool.add(instance, [(j, routes[k]) for j, k in enumerate(pool.commodities)])
+        chosen = [pool.seen[(j, tuple(routes[k]))] for j, k in enumerate(pool.commodities)]
+        share = np.isin(np.arange(len(pool.owner)), chosen).astype(float)
+        cost = network_cost_of_volume(instance, path_volume(instance, pool, share))
+        if cost < best_cost:
+            best_share, best_cost = share, cost
+    return pad(best_share, len(pool.owner)), best_cost
+
+
+def pad(values: np.ndarray, size: int) -> np.ndarray:
+    """``values`` followed by zeros up to ``size`` (paths pooled after that LP was solved)."""
+    return np.concatenate([values, np.zeros(size - len(values))])
 
 
 def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: float = 0.01,
@@ -99,16 +125,17 @@ def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: 
     ``stats`` are against the full LP bound; status 'optimal' means proven within ``mip_gap``."""
     start = time.perf_counter()
     pool = initial_pool(instance)
-    bound, lp_seconds, z_lp = generate_columns(instance, pool, start + 0.65 * time_limit_s, mip_gap / 5)
-    routes = round_relaxation(instance, z_lp)
-    pool.add(instance, [(j, routes[k]) for j, k in enumerate(pool.commodities)])
-    master = build_stacked_mip(instance, pool)
-    chosen = [pool.seen[(j, tuple(routes[k]))] for j, k in enumerate(pool.commodities)]
-    master.start_from(instance, np.isin(np.arange(len(pool.owner)), chosen).astype(float))
-    remaining = max(1.0, time_limit_s - (time.perf_counter() - start))
+    bound, lp_seconds, x, lp = generate_columns(instance, pool, start + 0.65 * time_limit_s, mip_gap / 5)
     # stop as soon as the incumbent is within mip_gap of the full LP bound, not of its own
-    target = {"objective_target": bound / (1 - mip_gap)} if np.isfinite(bound) and bound > 0 else {}
-    mip = solve_problem(master.problem, remaining, mip_gap / 10, seed, highs_options=target)
+    target = bound / (1 - mip_gap) if np.isfinite(bound) and bound > 0 else -np.inf
+    share, start_cost = mip_start(instance, pool, lp, x, target, start + 0.75 * time_limit_s)
+    master = build_stacked_mip(instance, pool)
+    master.start_from(instance, share)
+    remaining = max(1.0, time_limit_s - (time.perf_counter() - start))
+    options = {} if not np.isfinite(target) else {"objective_target": target}
+    if start_cost <= target:  # the start already proves the gap: HiGHS only has to accept it
+        options["presolve"] = "off"
+    mip = solve_problem(master.problem, remaining, mip_gap / 10, seed, highs_options=options)
     gap = max(0.0, mip.objective - bound) / max(abs(mip.objective), 1e-9)
     status = "optimal" if gap <= mip_gap + 1e-9 else ("time_limit" if mip.hit_limit else "gap_limit")
     stats = replace(mip, status=status, bound=bound, gap=gap,

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from tasks.network.instance import NetworkInstance
-from tasks.network.paths_master import PathPool, master_matrices, violated_rows
+from tasks.network.paths_master import PathPool, assemble, master_matrices, violated_rows
 
 
 @dataclass
@@ -54,15 +54,14 @@ def stacked_arrays(instance: NetworkInstance, pool: PathPool) -> dict:
     """The LP as arrays: ``A`` (csr), ``b``, ``upper`` bounds (lower are 0), ``cost``,
     ``n_pairs`` and ``rows`` (pair, leg of each tight row)."""
     mats, m = master_matrices(instance, pool), instance.m
-    n_paths, eye = len(pool.owner), sparse.identity(m, format="csr")
-    zeros = lambda rows, cols: sparse.csr_matrix((rows, cols))  # noqa: E731
+    n_paths, eye = len(pool.owner), sparse.identity(m, format="coo")
     k, r = mats["convexity"].shape[0], mats["linking"].shape[0]
-    a_matrix = sparse.vstack([
-        sparse.hstack([zeros(k, 2 * m), -mats["convexity"]]),
-        sparse.hstack([-mats["big_m"] * eye, zeros(m, m), mats["load"]]),
-        sparse.hstack([instance.threshold * eye, -eye, zeros(m, n_paths)]),
-        sparse.hstack([zeros(m, m), -eye, instance.pax_cost_per_km * mats["load"]]),
-        sparse.hstack([-mats["select"], zeros(r, m), mats["linking"]])]).tocsr()
+    a_matrix = assemble([(0, 2 * m, -mats["convexity"]),
+                         (k, 0, -mats["big_m"] * eye), (k, 2 * m, mats["load"]),
+                         (k + m, 0, instance.threshold * eye), (k + m, m, -eye),
+                         (k + 2 * m, m, -eye), (k + 2 * m, 2 * m, instance.pax_cost_per_km * mats["load"]),
+                         (k + 3 * m, 0, -mats["select"]), (k + 3 * m, 2 * m, mats["linking"])],
+                        (k + 3 * m + r, 2 * m + n_paths))
     return {"A": a_matrix, "b": np.concatenate([-np.ones(k), np.zeros(3 * m + r)]),
             "upper": np.concatenate([np.ones(m), np.full(m + n_paths, np.inf)]),
             "cost": np.concatenate([np.zeros(m), instance.col("distance_km"), np.zeros(n_paths)]),

@@ -32,17 +32,19 @@ class PathPool:
 
     def add(self, instance: NetworkInstance, paths: list[tuple[int, list[int]]]) -> int:
         """Add (commodity, node list) paths not pooled yet; returns how many were new."""
-        index = np.full((instance.n, instance.n), -1)
+        index = np.zeros((instance.n, instance.n), dtype=int)
         index[instance.col("u"), instance.col("v")] = np.arange(instance.m)
+        index = (index + index.T).tolist()  # leg of each ordered city pair, as nested lists
         before = len(self.owner)
         for j, nodes in paths:
-            if (j, tuple(nodes)) in self.seen:
+            key = (j, tuple(int(node) for node in nodes))
+            if key in self.seen:
                 continue
-            a, b = np.array(nodes[:-1]), np.array(nodes[1:])
-            self.seen[(j, tuple(nodes))] = len(self.owner)
+            pairs = list(zip(key[1][:-1], key[1][1:]))
+            self.seen[key] = len(self.owner)
             self.owner.append(j)
-            self.legs.append(np.maximum(index[a, b], index[b, a]))
-            self.signs.append(np.where(a < b, 1.0, -1.0))
+            self.legs.append(np.array([index[a][b] for a, b in pairs], dtype=int))
+            self.signs.append(np.array([1.0 if a < b else -1.0 for a, b in pairs]))
         return len(self.owner) - before
 
 
@@ -114,6 +116,16 @@ def master_matrices(instance: NetworkInstance, pool: PathPool) -> dict:
             "rows": {"row_pair": pair_leg[:, 0], "row_edge": pair_leg[:, 1]}}
 
 
+def assemble(blocks: list[tuple[int, int, sparse.spmatrix]], shape: tuple[int, int]) -> sparse.csr_matrix:
+    """One CSR matrix from sparse ``blocks`` placed at (first row, first column): the same
+    matrix as nested ``sparse.vstack``/``hstack`` with zero blocks between, in one conversion."""
+    coo = [(r0, c0, block.tocoo()) for r0, c0, block in blocks]
+    rows = np.concatenate([b.row + r0 for r0, _, b in coo] + [np.zeros(0, dtype=int)])
+    cols = np.concatenate([b.col + c0 for _, c0, b in coo] + [np.zeros(0, dtype=int)])
+    data = np.concatenate([b.data for _, _, b in coo] + [np.zeros(0)])
+    return sparse.csr_matrix((data, (rows, cols)), shape=shape)
+
+
 def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Master:
     """LP (``integer=False``, 0 <= z <= 1) or MIP over the pooled paths."""
     mats = master_matrices(instance, pool)
@@ -127,11 +139,18 @@ def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Ma
     return Master(problem, z, share, cost_per_km, volume, mats["rows"])
 
 
+def path_volume(instance: NetworkInstance, pool: PathPool, share: np.ndarray) -> np.ndarray:
+    """Passengers per leg when pair k(p) sends the share ``share[p]`` of its demand along path p."""
+    demand = instance.col("demand")[pool.commodities][np.asarray(pool.owner, dtype=int)]
+    counts = [len(legs) for legs in pool.legs]
+    return np.bincount(np.concatenate(pool.legs), np.repeat(demand * share, counts), instance.m)
+
+
 def signed_flows(instance: NetworkInstance, pool: PathPool, share: np.ndarray) -> np.ndarray:
     """m x m routed passengers per pair (column), signed by leg orientation."""
     flows = np.zeros((instance.m, instance.m))
-    demand = instance.col("demand")
-    for j, legs, signs, lam in zip(pool.owner, pool.legs, pool.signs, share):
-        k = pool.commodities[j]
-        flows[legs, k] += signs * demand[k] * lam
+    pair = pool.commodities[np.asarray(pool.owner, dtype=int)]
+    counts = [len(legs) for legs in pool.legs]
+    passengers = np.repeat(instance.col("demand")[pair] * np.asarray(share, dtype=float), counts)
+    np.add.at(flows, (np.concatenate(pool.legs), np.repeat(pair, counts)), np.concatenate(pool.signs) * passengers)
     return flows

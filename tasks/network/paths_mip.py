@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from tasks.network.instance import NetworkInstance
-from tasks.network.paths_master import PathPool, master_matrices
+from tasks.network.paths_master import PathPool, assemble, master_matrices
 
 
 @dataclass
@@ -44,14 +44,13 @@ class StackedMip:
 def build_stacked_mip(instance: NetworkInstance, pool: PathPool) -> StackedMip:
     """min sum_e d_e k_e over the pooled paths, z boolean; see the module docstring."""
     mats, m = master_matrices(instance, pool), instance.m
-    k, r, eye = mats["convexity"].shape[0], mats["linking"].shape[0], sparse.identity(m, format="csr")
-    zeros = lambda rows, cols: sparse.csr_matrix((rows, cols))  # noqa: E731
-    on_y = sparse.vstack([sparse.hstack([zeros(k, m), -mats["convexity"]]),
-                          sparse.hstack([zeros(r, m), mats["linking"]]),
-                          sparse.hstack([zeros(m, m), mats["load"]]), sparse.hstack([-eye, zeros(m, len(pool.owner))]),
-                          sparse.hstack([-eye, instance.pax_cost_per_km * mats["load"]])]).tocsr()
-    on_z = sparse.vstack([zeros(k, m), -mats["select"], -mats["big_m"] * eye,
-                          instance.threshold * eye, zeros(m, m)]).tocsr()
+    k, r, eye = mats["convexity"].shape[0], mats["linking"].shape[0], sparse.identity(m, format="coo")
+    rows = k + r + 3 * m
+    on_y = assemble([(0, m, -mats["convexity"]), (k, m, mats["linking"]), (k + r, m, mats["load"]),
+                     (k + r + m, 0, -eye), (k + r + 2 * m, 0, -eye),
+                     (k + r + 2 * m, m, instance.pax_cost_per_km * mats["load"])], (rows, m + len(pool.owner)))
+    on_z = assemble([(k, 0, -mats["select"]), (k + r, 0, -mats["big_m"] * eye), (k + r + m, 0, instance.threshold * eye)],
+                    (rows, m))
     y = cp.Variable(m + len(pool.owner), nonneg=True, name="y")
     z = cp.Variable(m, boolean=True, name="z")
     b = np.concatenate([-np.ones(k), np.zeros(r + 3 * m)])

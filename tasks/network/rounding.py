@@ -36,7 +36,12 @@ def network_cost(instance: NetworkInstance, routes: list[list[int]]) -> float:
     volume = np.zeros(instance.m)
     for nodes, load in zip(routes, instance.col("demand")):
         volume[index[nodes[:-1], nodes[1:]]] += load
-    used = volume > 0
+    return network_cost_of_volume(instance, volume)
+
+
+def network_cost_of_volume(instance: NetworkInstance, volume: np.ndarray, tol: float = 1e-9) -> float:
+    """Total leg cost of the legs carrying ``volume`` passengers (a leg with none stays closed)."""
+    used = volume > tol
     return float((instance.col("distance_km") * np.maximum(instance.threshold * used,
                                                            instance.pax_cost_per_km * volume)).sum())
 

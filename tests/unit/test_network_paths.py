@@ -10,10 +10,10 @@ import pytest
 from tasks.network.design import design_network
 from tasks.network.generate import gravity_demand, random_cities
 from tasks.network.instance import build_instance
-from tasks.network.lp_warm import solve_arrays_warm, solve_lp_warm
-from tasks.network.paths import generate_columns, price_paths
-from tasks.network.paths_lp import build_stacked_lp, split_duals, stacked_arrays
-from tasks.network.paths_master import build_master, initial_pool
+from tasks.network.lp_warm import GrowingLp
+from tasks.network.paths import generate_columns, mip_start, price_paths
+from tasks.network.paths_lp import build_stacked_lp, stacked_arrays
+from tasks.network.paths_master import build_master, initial_pool, path_volume
 from tasks.network.paths_mip import build_stacked_mip
 from tasks.network.rounding import network_cost, round_relaxation, route_shortest
 
@@ -37,25 +37,48 @@ def test_rounding_all_open_flies_direct_and_a_star_routes_via_its_hub(inst):
 def test_column_generation_bound_is_below_the_exact_optimum(inst):
     exact = design_network(inst, "multicommodity", mip_gap=1e-7).stats.objective
     pool = initial_pool(inst, n_hubs=0)
-    bound, _, z = generate_columns(inst, pool, deadline=time.perf_counter() + 30, rel_tol=1e-9)
-    assert 0 < bound <= exact * (1 + 1e-7) and z.shape == (inst.m,)
+    bound, _, x, _ = generate_columns(inst, pool, deadline=time.perf_counter() + 30, rel_tol=1e-9)
+    assert 0 < bound <= exact * (1 + 1e-7) and x.shape == (2 * inst.m + len(pool.owner),)
     assert len(pool.owner) > int((inst.col("demand") > 0).sum())  # paths were priced in
 
 
-def test_warm_started_lp_matches_a_cold_cvxpy_solve_as_the_pool_grows(inst):
+def test_growing_lp_matches_a_cold_cvxpy_solve_of_the_master_as_the_pool_grows(inst):
     pool = initial_pool(inst, n_hubs=0)
-    carry = None
-    for _ in range(3):  # grow paths and rows, re-solving from the carried basis
-        master = build_master(inst, pool, integer=False)
-        _, carry = solve_lp_warm(master.problem, carry)
-        warm, duals = master.problem.value, master.duals()
+    lp = GrowingLp(inst, pool)
+    for _ in range(4):  # paths and tight rows appended in place, re-solved from HiGHS's basis
+        _, got = lp.solve()
         cold = build_master(inst, pool, integer=False)
         cold.problem.solve(solver=cp.HIGHS)
-        assert warm == pytest.approx(cold.problem.value, rel=1e-7)
+        assert got["value"] == pytest.approx(cold.problem.value, rel=1e-9)
+        arrays = stacked_arrays(inst, pool)  # the LP as built from scratch: x feasible in it
+        assert got["x"].shape == arrays["cost"].shape
+        assert np.max(arrays["A"] @ got["x"] - arrays["b"]) <= 1e-7
+        duals = got["duals"]
         assert duals["pi"].shape == (len(pool.commodities),) and np.all(duals["mu"] >= -1e-9)
+        assert len(duals["mu"]) == len(pool.link_rows) == len(duals["row_pair"])
         new, _ = price_paths(inst, pool, duals)
-        pool.link_rows.update(dict.fromkeys(master.violated_rows(pool)))
+        pool.link_rows.update(dict.fromkeys(cold.violated_rows(pool)))
         pool.add(inst, new)
+
+
+def test_lp_dive_gives_a_feasible_network_and_restores_the_lp(inst):
+    pool = initial_pool(inst, n_hubs=2)
+    bound, _, x, lp = generate_columns(inst, pool, deadline=time.perf_counter() + 30, rel_tol=1e-9)
+    dived = lp.dive(x, deadline=time.perf_counter() + 30)
+    assert dived is not None
+    z = dived[:inst.m]
+    assert np.all(np.minimum(z, 1 - z) <= 1e-6)  # integral legs
+    share = dived[2 * inst.m:]
+    served = np.bincount(pool.owner[:len(share)], share, len(pool.commodities))
+    assert np.all(served >= 1 - 1e-7)  # every pair fully routed over the pool
+    volume = path_volume(inst, pool, np.concatenate([share, np.zeros(len(pool.owner) - len(share))]))
+    assert np.all(volume[z < 0.5] <= 1e-6)  # only over the legs it opened
+    _, again = lp.solve()  # the dive's bounds are gone: the LP of the pool again
+    cold = build_master(inst, pool, integer=False)
+    cold.problem.solve(solver=cp.HIGHS)
+    assert again["value"] == pytest.approx(cold.problem.value, rel=1e-9)
+    share, cost = mip_start(inst, pool, lp, x, target=np.inf, deadline=time.perf_counter() + 30)
+    assert len(share) == len(pool.owner) and cost >= bound * (1 - 1e-9)
 
 
 def test_block_pricing_matches_one_dijkstra_per_pair(inst):
@@ -90,23 +113,6 @@ def test_stacked_lp_has_the_master_lp_value_and_duals(inst):
     # same reduced costs: the duals price every pair's best path identically
     np.testing.assert_allclose(price_paths(inst, pool, stacked.duals())[1],
                                price_paths(inst, pool, master.duals())[1], rtol=1e-6, atol=1e-3)
-
-
-def test_direct_highs_lp_gives_the_cvxpy_warm_lp_bit_for_bit_as_the_pool_grows(inst):
-    pool = initial_pool(inst, n_hubs=0)
-    carry, basis = None, None
-    for _ in range(3):
-        stacked, lp = build_stacked_lp(inst, pool), stacked_arrays(inst, pool)
-        _, carry = solve_lp_warm(stacked.problem, carry)
-        _, got = solve_arrays_warm(lp, basis)
-        basis = got["basis"]
-        assert got["value"] == stacked.problem.value and np.array_equal(got["x"], stacked.x.value)
-        duals = split_duals(got["y"], lp["n_pairs"], inst.m, lp["rows"])
-        for name, value in stacked.duals().items():
-            np.testing.assert_array_equal(duals[name], value)
-        new, _ = price_paths(inst, pool, duals)
-        pool.link_rows.update(dict.fromkeys(stacked.violated_rows(pool)))
-        pool.add(inst, new)
 
 
 def test_stacked_mip_compiles_to_the_master_mip_and_solves_to_its_optimum(inst):
