@@ -41,6 +41,13 @@ def _load(highs: highspy.Highs, a_matrix, lower: np.ndarray, upper: np.ndarray,
                   csr.indices.astype(np.int32), csr.data)
 
 
+# HiGHS options of the column-generation LP. Unscaled simplex: measured on the US cities (n = 40,
+# minimum cost 50 x distance) the LP bound is within 0.3% of the LP value after 24 s instead of
+# 1.2% after 29 s with HiGHS's default scaling (the LP is very degenerate; the duals it ends on,
+# which price the next paths, differ), and n = 30 converges in 3.2 s instead of 4.6 s.
+LP_OPTIONS = {"simplex_scale_strategy": 0}
+
+
 class GrowingLp:
     """The LP over ``pool``'s paths and tight rows; :meth:`solve` first appends what the pool
     gained since the last call (paths and rows may only be appended to the pool)."""
@@ -48,7 +55,7 @@ class GrowingLp:
     def __init__(self, instance: NetworkInstance, pool: PathPool, options: dict | None = None):
         lp = stacked_arrays(instance, pool)
         self.instance, self.pool, self.m, self.n_pairs = instance, pool, instance.m, lp["n_pairs"]
-        self.highs = _new_highs(options)
+        self.highs = _new_highs({**LP_OPTIONS, **(options or {})})
         self.upper = lp["upper"]
         _load(self.highs, lp["A"], np.full(len(lp["b"]), -self.highs.inf), lp["b"],
               np.zeros(len(lp["cost"])), lp["upper"], lp["cost"])
