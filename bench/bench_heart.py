@@ -111,7 +111,8 @@ def _numpyro_laplace(x, y, args, options) -> tuple[np.ndarray, np.ndarray]:
     from tasks.heart.potential import LogisticPotential, unpack
 
     torch_potential = LogisticPotential(x, y, precondition=True)
-    design, offset, scale, mode = (jnp.asarray(t.numpy()) for t in torch_potential._args)
+    arrays = {name: jnp.asarray(value) for name, value in torch_potential.arrays().items()}
+    design, offset, scale, mode = (arrays[name] for name in ("design", "offset", "scale", "mode"))
 
     def potential(u):
         theta = mode + scale @ u

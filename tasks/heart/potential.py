@@ -94,6 +94,12 @@ class LogisticPotential:
         else:
             self._args = (torch.as_tensor(signed, dtype=dtype), None, None, None)
 
+    def arrays(self) -> dict[str, np.ndarray | None]:
+        """The potential's data as numpy: ``U(u) = 0.5 |mode + scale u|^2 + sum softplus(offset + design u)``
+        (``offset``, ``scale``, ``mode`` None without preconditioning), e.g. to state it in another framework."""
+        names = ("design", "offset", "scale", "mode")
+        return {name: None if t is None else t.numpy() for name, t in zip(names, self._args)}
+
     @property
     def dim(self) -> int:
         return self._args[0].shape[1]

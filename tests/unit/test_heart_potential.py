@@ -90,6 +90,10 @@ def test_laplace_preconditioning_is_an_exact_affine_change_of_variables(data):
         (grad_theta,) = torch.autograd.grad(energy_theta, theta)
         torch.testing.assert_close(grad_u, scale.T @ grad_theta, rtol=1e-10, atol=1e-10)  # chain rule
         torch.testing.assert_close(whitened.from_theta(theta.detach()), u.detach(), rtol=0, atol=1e-12)
+        arr, un = whitened.arrays(), u.detach().numpy()  # the same U stated in numpy (as the bench's JAX twin)
+        th = arr["mode"] + arr["scale"] @ un
+        assert 0.5 * th @ th + np.logaddexp(0, arr["offset"] + arr["design"] @ un).sum() == pytest.approx(
+            float(energy_u), rel=1e-12)
     torch.manual_seed(2)
     start = whitened.to_theta(whitened.initial_params()[SITE])
     assert start.abs().max() <= 2 + 1e-12  # over-dispersed start drawn on the parameter scale
