@@ -93,7 +93,7 @@ def test_laplace_preconditioning_is_an_exact_affine_change_of_variables(data):
         arr, un = whitened.arrays(), u.detach().numpy()  # the same U stated in numpy (as the bench's JAX twin)
         th = arr["mode"] + arr["scale"] @ un
         assert 0.5 * th @ th + np.logaddexp(0, arr["offset"] + arr["design"] @ un).sum() == pytest.approx(
-            float(energy_u), rel=1e-12)
+            float(energy_u.detach()), rel=1e-12)
     torch.manual_seed(2)
     start = whitened.to_theta(whitened.initial_params()[SITE])
     assert start.abs().max() <= 2 + 1e-12  # over-dispersed start drawn on the parameter scale
