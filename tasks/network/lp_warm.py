@@ -2,8 +2,8 @@
 
 Column generation re-solves almost the same LP every round: from scratch each solve takes
 seconds at n = 30, from the last basis a few simplex pivots. The LP is loaded once, as the
-very model cvxpy would pass HiGHS for ``tasks.network.paths_lp.build_stacked_lp`` (a test
-checks its value against cvxpy's solve of the master LP); afterwards new paths are appended as
+LP of ``tasks.network.paths_lp.stacked_arrays`` (a test checks its value against cvxpy's
+solve of the master LP, ``build_master(..., integer=False)``); afterwards new paths are appended as
 columns and new tight linking rows as rows, and HiGHS re-solves from the basis it holds (new
 columns enter nonbasic at 0, new rows with their slack basic, so the basis stays valid).
 Nothing is rebuilt or re-passed per round.

@@ -4,12 +4,14 @@ The same model as ``multicommodity`` (per-pair flows, tight linking ``flow_k,e <
 written over paths: lambda_p is the share of pair k(p) on path p. Its LP relaxation is
 solved by column and row generation: shortest paths under the duals (sigma: leg volume
 rows, mu: tight linking rows, nu: big-M rows, pi: one per pair) price new paths in, and
-tight rows the LP violates are added. Absent rows have slack, so mu = 0 on them is an
-optimal dual of the full LP over the pooled paths; hence LP value + the sum of each pair's
-most negative reduced cost is a valid lower bound at every round, converging to the full
-per-pair LP bound. The MIP is then solved over the pooled paths, started from the better of
-an LP dive and a rounding of the last LP (tasks.network.rounding); its incumbent is a feasible network, and the gap
-is measured against the full LP bound (status 'gap_limit' when that gap exceeds mip_gap).
+tight rows the LP violates are added. Each round's LP (over the pooled paths, with the
+tight rows found so far) is a relaxation of the full per-pair LP; its value + the sum of
+each pair's most negative reduced cost (each pair ships one unit) bounds that relaxation
+over *all* paths from below, hence the full LP and the MIP too: a valid lower bound at every
+round, converging to the full per-pair LP bound. The MIP is then solved over the pooled
+paths, started from the better of an LP dive and a rounding of the last LP
+(tasks.network.rounding); its incumbent is a feasible network, and the gap is measured
+against that bound (status 'gap_limit' when that gap exceeds mip_gap).
 Speed: the LP is loaded into HiGHS once, as the very model cvxpy would pass it
 (tasks.network.paths_lp), and grows in place: new paths become columns, new tight rows rows,
 each round re-solved from the basis HiGHS holds (tasks.network.lp_warm); pairs are priced in

@@ -1,46 +1,17 @@
-"""The column-generation LP as one stacked matrix row block ``A x <= b`` over one variable.
+"""The column-generation LP as arrays: one stacked row block ``A x <= b`` over one variable.
 
-Same LP as ``build_master(..., integer=False)``, but cvxpy canonicalises one sparse matrix
-product instead of six expression trees (about half the canonicalisation time, which is most
-of a small instance's wall time). ``x = [z, cost_per_km, lambda]`` and the rows are
-``[convexity, big M, min cost, per-passenger cost, tight linking]``, so new paths and new
-tight rows only extend the last column and row blocks, as ``tasks.network.lp_warm`` needs.
+The same LP as ``build_master(..., integer=False)`` (a test compares their optimal values as the
+pool grows). ``x = [z, cost_per_km, lambda]`` and the rows are ``[convexity, big M, min cost,
+per-passenger cost, tight linking]``, so new paths and new tight rows only extend the last column
+and row blocks, as ``tasks.network.lp_warm.GrowingLp`` needs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import cvxpy as cp
 import numpy as np
 from scipy import sparse
 
 from tasks.network.instance import NetworkInstance
-from tasks.network.paths_master import PathPool, assemble, master_matrices, violated_rows
-
-
-@dataclass
-class StackedLp:
-    problem: cp.Problem
-    x: cp.Variable
-    m: int
-    n_pairs: int
-    rows: dict
-
-    @property
-    def z(self) -> np.ndarray:
-        return np.asarray(self.x.value[:self.m])
-
-    @property
-    def share(self) -> np.ndarray:
-        return np.asarray(self.x.value[2 * self.m:])
-
-    def duals(self) -> dict:
-        """pi (pairs), big_m, sigma (legs) and mu (tight rows), all >= 0, as ``Master.duals``."""
-        return split_duals(np.asarray(self.problem.constraints[0].dual_value), self.n_pairs,
-                           self.m, self.rows)
-
-    def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
-        return violated_rows(pool, self.share, self.z, tol)
+from tasks.network.paths_master import PathPool, assemble, master_matrices
 
 
 def split_duals(y: np.ndarray, n_pairs: int, m: int, rows: dict) -> dict:
@@ -66,12 +37,3 @@ def stacked_arrays(instance: NetworkInstance, pool: PathPool) -> dict:
             "upper": np.concatenate([np.ones(m), np.full(m + n_paths, np.inf)]),
             "cost": np.concatenate([np.zeros(m), instance.col("distance_km"), np.zeros(n_paths)]),
             "n_pairs": k, "rows": mats["rows"]}
-
-
-def build_stacked_lp(instance: NetworkInstance, pool: PathPool) -> StackedLp:
-    """min sum_e d_e k_e s.t. the master rows, 0 <= z <= 1, k >= 0, lambda >= 0."""
-    arr = stacked_arrays(instance, pool)
-    size = len(arr["cost"])
-    x = cp.Variable(size, bounds=[np.zeros(size), arr["upper"]], name="x")
-    problem = cp.Problem(cp.Minimize(arr["cost"] @ x), [arr["A"] @ x <= arr["b"]])
-    return StackedLp(problem, x, instance.m, arr["n_pairs"], arr["rows"])
