@@ -6,7 +6,7 @@ import torch
 
 from tasks.heart.model import logistic_model
 from tasks.heart.potential import SITE, LogisticPotential, pack, unpack
-from tasks.heart.sampling import NutsConfig, sample_posterior
+from tasks.heart.sampling import NutsConfig, _run_mcmc, sample_posterior
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,20 @@ def test_preconditioned_and_plain_sampler_agree_on_the_posterior(data):
     sd = plain.std(axis=0)
     assert np.max(np.abs(pre.mean(axis=0) - plain.mean(axis=0)) / sd) < 0.35
     assert np.all(np.abs(pre.std(axis=0) / sd - 1) < 0.25)
+
+
+def test_lean_flat_site_kernel_draws_exactly_what_pyros_own_nuts_draws(data):
+    x, y = data
+    torch.set_num_threads(1)
+    draws = []
+    for stock in (False, True):
+        for precondition in (True, False):
+            pyro.set_rng_seed(9)
+            kernel, mcmc, (w, b) = _run_mcmc(x, y, NutsConfig(chains=1, samples=40, warmup=30,
+                                                               precondition=precondition), stock=stock)
+            draws.append((type(kernel).__name__, w, b))
+    lean, stock = draws[:2], draws[2:]
+    assert {name for name, _, _ in lean} == {"FlatSiteNUTS"} and {name for name, _, _ in stock} == {"NUTS"}
+    for (_, w1, b1), (_, w2, b2) in zip(lean, stock):  # diagonal (whitened) and dense mass matrices
+        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_array_equal(b1, b2)
