@@ -32,6 +32,11 @@ def _sigmoid(m: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -m))
 
 
+def _hessian(a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Hessian of ``U`` where ``sigmoid(sA theta) = p``: the prior's identity + (sA)^T diag(p (1 - p)) sA."""
+    return np.eye(a.shape[1]) + (a * (p * (1 - p))[:, None]).T @ a
+
+
 def laplace(signed_design: np.ndarray, iterations: int = 100, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
     """Posterior mode and inverse Hessian of ``U`` for the sign-flipped design ``sA`` (damped Newton).
 
@@ -41,20 +46,15 @@ def laplace(signed_design: np.ndarray, iterations: int = 100, tol: float = 1e-10
     energy = lambda t: 0.5 * t @ t + _softplus(a @ t).sum()  # noqa: E731
     theta = np.zeros(a.shape[1])
     for _ in range(iterations):
-        m = a @ theta
-        p = _sigmoid(m)
-        grad = theta + a.T @ p
-        hessian = np.eye(a.shape[1]) + (a * (p * (1 - p))[:, None]).T @ a
-        step = np.linalg.solve(hessian, grad)
+        p = _sigmoid(a @ theta)
+        step = np.linalg.solve(_hessian(a, p), theta + a.T @ p)  # Newton step: H^-1 grad
         size, current = 1.0, energy(theta)
         while energy(theta - size * step) > current and size > 1e-8:
             size /= 2
         theta = theta - size * step
         if np.max(np.abs(size * step)) < tol:
             break
-    p = _sigmoid(a @ theta)
-    hessian = np.eye(a.shape[1]) + (a * (p * (1 - p))[:, None]).T @ a
-    return theta, np.linalg.inv(hessian)
+    return theta, np.linalg.inv(_hessian(a, _sigmoid(a @ theta)))
 
 
 class _Energy(torch.autograd.Function):

@@ -47,6 +47,15 @@ class NetworkInstance:
     def _columns(self) -> dict:
         return {}
 
+    @cached_property
+    def leg_index(self) -> np.ndarray:
+        """n x n, read-only: the leg (pair index) joining cities a and b, either way round (diagonal 0)."""
+        index = np.zeros((self.n, self.n), dtype=int)
+        index[self.col("u"), self.col("v")] = np.arange(self.m)
+        index = index + index.T
+        index.flags.writeable = False
+        return index
+
     def incidence(self) -> sparse.csr_matrix:
         """n x m oriented incidence matrix B: +1 at u, -1 at v of each pair."""
         e = np.arange(self.m)

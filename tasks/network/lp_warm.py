@@ -56,7 +56,6 @@ class GrowingLp:
         lp = stacked_arrays(instance, pool)
         self.instance, self.pool, self.m, self.n_pairs = instance, pool, instance.m, lp["n_pairs"]
         self.highs = _new_highs({**LP_OPTIONS, **(options or {})})
-        self.upper = lp["upper"]
         _load(self.highs, lp["A"], np.full(len(lp["b"]), -self.highs.inf), lp["b"],
               np.zeros(len(lp["cost"])), lp["upper"], lp["cost"])
         self.n_paths, self.rows = len(pool.owner), list(pool.link_rows)
@@ -88,7 +87,6 @@ class GrowingLp:
         self.highs.addCols(count, np.zeros(count), np.zeros(count), np.full(count, self.highs.inf), len(indices),
                            np.asarray(starts, dtype=np.int32), np.asarray(indices, dtype=np.int32),
                            np.asarray(values, dtype=np.float64))
-        self.upper = np.concatenate([self.upper, np.full(count, np.inf)])
         self.n_paths = len(pool.owner)
 
     def _append_rows(self) -> None:
@@ -106,12 +104,22 @@ class GrowingLp:
         self.highs.addRows(len(new), np.full(len(new), -self.highs.inf), np.zeros(len(new)), len(indices),
                            np.asarray(starts, dtype=np.int32), np.asarray(indices, dtype=np.int32), values)
 
+    def _sync(self) -> None:
+        """Append the paths and tight rows the pool gained since the last call."""
+        self._append_paths()
+        self._append_rows()
+
+    def _x(self, solution: highspy.HighsSolution) -> np.ndarray:
+        """The column values projected into their bounds (0 <= z <= 1, the rest >= 0), as cvxpy does."""
+        x = np.maximum(np.array(solution.col_value), 0.0)
+        x[:self.m] = np.minimum(x[:self.m], 1.0)
+        return x
+
     def solve(self) -> tuple[float, dict]:
         """Append the pool's new paths and rows and re-solve from the current basis. Returns
         (HiGHS seconds, result): ``x`` (projected into its bounds), ``value`` (cost @ x), the
         row duals split as ``tasks.network.paths_lp.split_duals`` does. Raises RuntimeError unless optimal."""
-        self._append_paths()
-        self._append_rows()
+        self._sync()
         start = time.perf_counter()
         self.highs.run()
         seconds = time.perf_counter() - start
@@ -119,7 +127,7 @@ class GrowingLp:
         if status != "kOptimal":
             raise RuntimeError(f"column-generation LP ended with HiGHS status {status}")
         solution = self.highs.getSolution()
-        x = np.clip(np.array(solution.col_value), 0.0, self.upper)
+        x = self._x(solution)
         rows = np.array(self.rows, dtype=int).reshape(-1, 2)
         duals = split_duals(-np.array(solution.row_dual), self.n_pairs, self.m,
                             {"row_pair": rows[:, 0], "row_edge": rows[:, 1]})
@@ -134,8 +142,7 @@ class GrowingLp:
         when fixing made the LP infeasible. The z bounds are restored afterwards."""
         m, columns = self.m, np.arange(self.m, dtype=np.int32)
         lower, upper = np.zeros(m), np.ones(m)
-        self._append_paths()
-        self._append_rows()
+        self._sync()
         try:
             for _ in range(max_rounds):
                 z = x[:m]
@@ -150,7 +157,7 @@ class GrowingLp:
                 self.highs.run()
                 if self.highs.getModelStatus().name != "kOptimal":
                     return None
-                x = np.clip(np.array(self.highs.getSolution().col_value), 0.0, self.upper)
+                x = self._x(self.highs.getSolution())
             return x
         finally:
             self.highs.changeColsBounds(m, columns, np.zeros(m), np.ones(m))

@@ -32,9 +32,7 @@ class PathPool:
 
     def add(self, instance: NetworkInstance, paths: list[tuple[int, list[int]]]) -> int:
         """Add (commodity, node list) paths not pooled yet; returns how many were new."""
-        index = np.zeros((instance.n, instance.n), dtype=int)
-        index[instance.col("u"), instance.col("v")] = np.arange(instance.m)
-        index = (index + index.T).tolist()  # leg of each ordered city pair, as nested lists
+        index = instance.leg_index.tolist()  # nested lists: cheaper to index one element at a time
         before = len(self.owner)
         for j, nodes in paths:
             key = (j, tuple(int(node) for node in nodes))

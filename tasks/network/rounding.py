@@ -30,9 +30,7 @@ def route_shortest(instance: NetworkInstance, open_legs: np.ndarray) -> list[lis
 
 def network_cost(instance: NetworkInstance, routes: list[list[int]]) -> float:
     """Total leg cost when pair k flies ``routes[k]``."""
-    index = np.zeros((instance.n, instance.n), dtype=int)
-    index[instance.col("u"), instance.col("v")] = np.arange(instance.m)
-    index = index + index.T
+    index = instance.leg_index
     volume = np.zeros(instance.m)
     for nodes, load in zip(routes, instance.col("demand")):
         volume[index[nodes[:-1], nodes[1:]]] += load
