@@ -25,11 +25,11 @@ import time
 
 import numpy as np
 
-from tasks.heart.diagnostics import convergence_table, parameter_draws
-from tasks.heart.features import build_features, design
-from tasks.heart.ingest import verified_source
-from tasks.heart.refine import refine_patients
-from tasks.heart.sampling import NutsConfig, default_workers, sample_posterior
+from tasks.heart_risk.diagnostics import convergence_table, parameter_draws
+from tasks.heart_risk.features import build_features, design
+from tasks.heart_risk.sources import verified_source
+from tasks.heart_risk.refine import refine_patients
+from tasks.heart_risk.sampling import NutsConfig, default_workers, sample_posterior
 
 
 def real_design(seed: int = 42) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -108,7 +108,7 @@ def _numpyro_laplace(x, y, args, options) -> tuple[np.ndarray, np.ndarray]:
     import jax.numpy as jnp
     from numpyro.infer import MCMC, NUTS
 
-    from tasks.heart.potential import LogisticPotential, unpack
+    from tasks.heart_risk.potential import LogisticPotential, unpack
 
     torch_potential = LogisticPotential(x, y, precondition=True)
     arrays = {name: jnp.asarray(value) for name, value in torch_potential.arrays().items()}
@@ -134,7 +134,7 @@ def run_svi(x, y, names, args) -> dict:
     from pyro.infer.autoguide import AutoMultivariateNormal
     from pyro.optim import ClippedAdam
 
-    from tasks.heart.model import logistic_model
+    from tasks.heart_risk.pyro_model import logistic_model
 
     torch.set_num_threads(1)  # like each NUTS chain: more threads only contend on this tiny design
     start, cpu = time.perf_counter(), cpu_seconds()

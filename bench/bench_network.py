@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.network.design import FORMULATIONS, design_network  # noqa: E402
-from tasks.network.generate import gravity_demand, load_us_cities  # noqa: E402
-from tasks.network.instance import build_instance  # noqa: E402
-from tasks.network.solve import SolveError  # noqa: E402
+from tasks.network_design.design import FORMULATIONS, optimise_network  # noqa: E402
+from tasks.network_design.sources import gravity_demand, load_us_cities  # noqa: E402
+from tasks.network_design.instance import build_instance  # noqa: E402
+from tasks.network_design.solve import SolveError  # noqa: E402
 
 HEADER = (f"{'n':>3} {'formulation':<15}{'vars':>9}{'cons':>9}{'status':>12}{'solve_s':>9}{'wall_s':>9}{'runs':>5}"
           f"{'x article':>10}{'gap':>9}{'legs':>6}{'objective':>14}")
@@ -33,7 +33,7 @@ def bench_row(n: int, formulation: str, args: argparse.Namespace,
     runs = []
     try:
         while not runs or (len(runs) < args.repeats and sum(r.stats.wall_seconds for r in runs) < 1.0):
-            runs.append(design_network(inst, formulation, args.time_limit, args.mip_gap, args.seed,
+            runs.append(optimise_network(inst, formulation, args.time_limit, args.mip_gap, args.seed,
                                        direct_start=not args.no_start))
     except SolveError as err:
         return f"{n:>3} {formulation:<15}{'':>18}{'no incumbent':>12}  {err}", True

@@ -21,13 +21,13 @@ from smelter import lake
 from smelter.settings import load_settings
 from smelter.spark import get_spark
 from smelter.tracking import configure_mlflow
-from tasks.forecast import features, refine
-from tasks.forecast.model import ForecasterParams
-from tasks.forecast.refine import POPULATION_ID, SALES_RAW
-from tasks.forecast.stages import (build_gold_task, generate_sources_task, refine_population_task,
-                                   refine_sales_task)
-from tasks.forecast.train import train_forecaster_task
-from tasks.ingest import ingest_csv_task
+from tasks.demand_forecast import features, refine
+from tasks.demand_forecast.model import ForecasterParams
+from smelter.naming import DEMAND_FORECAST
+from tasks.common.score import published_summary, score_to_gold
+from tasks.demand_forecast.features import KEYS
+from tasks.demand_forecast.stages import (build_features_stage, generate_sources, ingest_population, ingest_sales,
+                                          refine_population_stage, refine_sales_stage, train_forecaster_stage)
 
 
 def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[list]:
@@ -40,31 +40,21 @@ def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[lis
         rows.append([name, m.seconds, count(out), m.peak_mib])
         return out
 
-    paths = stage("generate raw sources", lambda: generate_sources_task.fn(settings, start, end, None),
+    paths = stage("generate raw sources", lambda: generate_sources.fn(settings, start, end, None),
                   lambda p: sum(1 for _ in open(p["daily_sales"])) - 1)
     stage("spark session start", lambda: get_spark(settings.spark), lambda _: 0)
-    stage("ingest sales -> bronze", lambda: ingest_csv_task.fn(paths["daily_sales"], settings, "daily_sales",
-                                                                SALES_RAW), lambda o: o["rows"])
-    stage("ingest population -> bronze", lambda: ingest_csv_task.fn(paths["state_population"], settings,
-                                                                     "state_population", [POPULATION_ID]),
+    stage("ingest sales -> bronze", lambda: ingest_sales.fn(settings, paths["daily_sales"]), lambda o: o["rows"])
+    stage("ingest population -> bronze", lambda: ingest_population.fn(settings, paths["state_population"]),
           lambda o: o["rows"])
-    stage("refine sales -> silver (+GX)", lambda: refine_sales_task.fn(settings, start, end), lambda o: o["rows"])
-    stage("refine population -> silver (+GX)", lambda: refine_population_task.fn(settings), lambda o: o["rows"])
-    stage("build gold (+GX)", lambda: build_gold_task.fn(settings, test_start), lambda o: o["rows"])
-    stage("train + track + register", lambda: train_forecaster_task.fn(settings, ForecasterParams()),
+    stage("refine population -> silver (+GX)", lambda: refine_population_stage.fn(settings, start, end),
+          lambda o: o["rows"])
+    stage("refine sales -> silver (+GX)", lambda: refine_sales_stage.fn(settings, start, end), lambda o: o["rows"])
+    stage("build gold (+GX)", lambda: build_features_stage.fn(settings, test_start), lambda o: o["rows"])
+    stage("train + track + register", lambda: train_forecaster_stage.fn(settings, ForecasterParams()),
           lambda o: int(o["metrics"]["test_rows"]))
-    score = _scoring_stage()
-    if score:
-        stage("batch score (in-process)", lambda: score(settings), lambda o: o["rows"])
+    stage("batch score (in-process)", lambda: published_summary(settings, score_to_gold(
+        settings, DEMAND_FORECAST.model_uri(), "demand_predictions", KEYS, engine="pandas")), lambda o: o["rows"])
     return rows
-
-
-def _scoring_stage():
-    try:
-        from tasks.score import score_demand_default  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return score_demand_default
 
 
 def transform_peers(settings, test_start: str, out: Path) -> list[list]:

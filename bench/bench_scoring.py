@@ -21,9 +21,9 @@ import pandas as pd
 from smelter.scoring import load_model, score_pandas
 from smelter.settings import SparkSettings, load_settings
 from smelter.tracking import configure_mlflow, experiment_id, pip_requirements, register_and_promote
-from tasks.forecast.features import FEATURES, TARGET
-from tasks.forecast.model import ForecasterParams, fit_forecaster
-from tasks.forecast.train import SKOPS_TRUSTED
+from tasks.demand_forecast.features import FEATURES, TARGET
+from tasks.demand_forecast.model import ForecasterParams, fit_forecaster
+from tasks.demand_forecast.train import SKOPS_TRUSTED
 
 KEYS = ["date", "state"]
 MODEL = "bench-demand"

@@ -2,7 +2,7 @@
 
     python -m bench.bench_serving [--seconds 2] [--rounds 3] [--concurrency 1 8 32] [--rows 1 100]
 
-Serves ``models:/icecream-demand@champion`` from the project's MLflow store if it is
+Serves ``models:/demand-forecast@champion`` from the project's MLflow store if it is
 registered there (read only); otherwise trains the forecaster pipeline (category cast +
 LightGBM, 100 trees x 31 leaves) on synthetic gold-shaped rows into a temporary store.
 Three servers run at once on loopback, one worker each: Smelter's endpoint, the same with
@@ -26,7 +26,7 @@ from bench.bench_scoring import register, synthetic_gold
 from bench.processes import cpu_seconds, free_port, start, stop
 from smelter.settings import PROJECT_ROOT, Settings, load_settings
 from smelter.tracking import configure_mlflow
-from tasks.forecast.features import FEATURES
+from tasks.demand_forecast.features import FEATURES
 
 KEY = "bench-key"
 
@@ -155,7 +155,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp_name:
         tmp = Path(tmp_name)
         settings = load_settings()
-        model_uri = champion_uri(settings, "icecream-demand")
+        model_uri = champion_uri(settings, "demand-forecast")
         if model_uri is None:  # no real champion yet: a stand-in forecaster in a temporary store
             settings = load_settings(data_root=tmp / "data", mlruns_root=tmp / "mlruns")
             configure_mlflow(settings)

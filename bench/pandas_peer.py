@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tasks.forecast.features import GOLD_COLUMNS, KEYS
-from tasks.forecast.refine import year_columns
+from tasks.demand_forecast.features import GOLD_COLUMNS, KEYS
+from tasks.demand_forecast.refine import year_columns
 
 
 def refine_sales(bronze: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from functools import partial
 import pandas as pd
 
 from smelter import checks, quality
-from tasks.generate import default_population, generate_daily_sales
+from tasks.demand_forecast.sources import default_population, generate_daily_sales
 
 
 def silver_sales(start: str, end: str) -> pd.DataFrame:

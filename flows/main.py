@@ -7,24 +7,22 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.demand_forecast import demand_forecast
-from flows.heart_risk import train_heart_model
-from flows.network_design import design_network
-from flows.score_heart import score_heart_patients
+from flows.heart_risk import heart_risk
+from flows.network_design import network_design
 from smelter.artifacts import publish_run_summary
 from smelter.hooks import notify_failure, run_name
 
 
-@flow(name="smelter-all", flow_run_name=run_name("smelter-all"), log_prints=True, on_failure=[notify_failure])
+@flow(name="smelter", flow_run_name=run_name("smelter"), log_prints=True, on_failure=[notify_failure])
 def run_all(demand: bool = True, heart: bool = True, network: bool = True) -> dict:
     """Demand forecast (refine, train, score), heart-disease risk (train, score), network design."""
     results: dict = {}
     if demand:
         results["demand"] = demand_forecast()
     if heart:
-        results["heart"] = train_heart_model()
-        results["heart_scores"] = score_heart_patients()
+        results["heart"] = heart_risk()
     if network:
-        results["network"] = design_network()
+        results["network"] = network_design()
     return publish_run_summary(results)
 
 

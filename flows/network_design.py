@@ -9,15 +9,16 @@ from prefect import flow
 
 from smelter.artifacts import publish_run_summary
 from smelter.hooks import notify_failure, run_name
+from smelter.naming import NETWORK_DESIGN as P
 from smelter.settings import load_settings
 from smelter.tracking import configure_mlflow
-from tasks.network.stages import (check_network_task, design_network_task, prepare_network_task,
-                                  publish_network_task, report_network_task, track_network_task)
+from tasks.network_design.stages import (verify_network_stage, optimise_network_stage, prepare_network_stage,
+                                  publish_network_stage, report_network_stage, track_network_stage)
 
 
-@flow(name="design-network", flow_run_name=run_name("design-network-n{n_cities}-{formulation}"), log_prints=True,
+@flow(name=P.flow(), flow_run_name=run_name(P.flow() + "-n{n_cities}-{formulation}"), log_prints=True,
       timeout_seconds=7200, on_failure=[notify_failure])
-def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities: int = 12,
+def network_design(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities: int = 12,
                    formulation: str = "paths", time_limit_s: float = 60.0,
                    mip_gap: float = 0.01, seed: int | None = None, total_passengers: int = 10_000,
                    gamma: float = 1.0, pax_cost_per_km: float = 1.0, city_set: str = "us",
@@ -26,18 +27,18 @@ def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities:
     settings = load_settings()
     configure_mlflow(settings)
     seed = settings.seed if seed is None else seed
-    cities, demand = prepare_network_task(n_cities, cities_path, demand_path, total_passengers,
+    cities, demand = prepare_network_stage(n_cities, cities_path, demand_path, total_passengers,
                                           gamma, city_set, seed)
-    designs = [design_network_task(cities, demand, t, pax_cost_per_km, formulation, time_limit_s,
+    designs = [optimise_network_stage(cities, demand, t, pax_cost_per_km, formulation, time_limit_s,
                                    mip_gap, seed) for t in thresholds]
-    checks = [check_network_task(d) for d in designs]
-    published = publish_network_task(settings, designs)
+    checks = [verify_network_stage(d) for d in designs]
+    published = publish_network_stage(settings, designs)
     params = {"formulation": formulation, "n_cities": len(cities), "thresholds": ",".join(map(str, thresholds)),
               "time_limit_s": time_limit_s, "mip_gap": mip_gap, "seed": seed, "city_set": city_set,
               "total_passengers": float(demand["passengers"].sum()), "gamma": gamma,
               "pax_cost_per_km": pax_cost_per_km, "cities_path": cities_path, "demand_path": demand_path}
-    run_id = track_network_task(settings, designs, published["summary"], published["legs"], params)
-    report_network_task(published["summary"])
+    run_id = track_network_stage(settings, designs, published["summary"], published["legs"], params)
+    report_network_stage(published["summary"])
     return publish_run_summary({"run_id": run_id, "versions": published["versions"], "checks": checks,
                                 "summary": published["summary"].to_dict("records")})
 
@@ -45,4 +46,4 @@ def design_network(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities:
 if __name__ == "__main__":
     from smelter.cli import run_flow_cli
 
-    run_flow_cli(design_network)
+    run_flow_cli(network_design)

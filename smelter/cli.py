@@ -1,4 +1,4 @@
-"""Ad-hoc flow runs from the shell: ``python -m flows.<name> --some-param value``.
+"""Ad-hoc flow runs from the shell: ``python -m flows.<pipeline> [stage] --some-param value``.
 
 The options are built from the flow function's signature: ``--kebab-case`` per
 parameter; ints, floats and strings as given; lists as comma-separated values;
@@ -49,15 +49,32 @@ def build_parser(fn: Callable) -> argparse.ArgumentParser:
     return parser
 
 
-def run_flow_cli(flow: Any, argv: list[str] | None = None) -> Any:
-    """Parse ``argv`` into the flow's parameters, run it, print its result as JSON."""
+def pick_flow(default: Any, stages: dict[str, Any] | None, argv: list[str]) -> tuple[Any, list[str]]:
+    """``[stage, *options]`` -> (that stage's flow, options); without a known stage word, the default flow."""
+    if stages and argv and argv[0] in stages:
+        return stages[argv[0]], argv[1:]
+    return default, argv
+
+
+def run_flow_cli(flow: Any, stages: dict[str, Any] | None = None, argv: list[str] | None = None) -> Any:
+    """Parse ``argv`` into a flow's parameters, run it, print its result as JSON.
+
+    ``stages`` maps a first word to another flow of the pipeline
+    (``python -m flows.demand_forecast score --engine spark``); otherwise ``flow`` runs.
+    """
+    import sys
+
     from smelter.settings import load_settings
 
-    fn = getattr(flow, "fn", flow)
-    params = vars(build_parser(fn).parse_args(argv))
+    chosen, options = pick_flow(flow, stages, sys.argv[1:] if argv is None else argv)
+    fn = getattr(chosen, "fn", chosen)
+    parser = build_parser(fn)
+    if stages:
+        parser.epilog = f"stages: {', '.join(stages)} (first word) run one stage instead of the whole pipeline"
+    params = vars(parser.parse_args(options))
     api_url = load_settings().prefect_api_url
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
-    result = flow(**params)
+    result = chosen(**params)
     print(json.dumps(result, indent=2, default=str))
     return result

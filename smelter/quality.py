@@ -1,7 +1,7 @@
 """The data-quality gate of every silver and gold dataset, on Great Expectations 1.x.
 
 Suites are declared next to the dataset they guard (a list of ``gx.expectations`` objects, see
-:mod:`smelter.checks`); this module runs one against a pandas or Spark DataFrame and turns GX's
+:mod:`smelter.expectations`); this module runs one against a pandas or Spark DataFrame and turns GX's
 result into a :class:`QualityReport`; :func:`enforce` raises :class:`DataQualityError` naming the
 dataset, its source, each failing expectation, its column and example rows.
 

@@ -57,7 +57,7 @@ class ServingSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    model_uri: str = "models:/icecream-demand@champion"
+    model_uri: str = "models:/demand-forecast@champion"
     api_key: SecretStr | None = None
     api_key_file: Path | None = None
     max_rows: int = 1000

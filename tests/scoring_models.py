@@ -53,7 +53,7 @@ def fit_forecaster(train: pd.DataFrame):
     return model.fit(train[FEATURES], train["units_sold"], lgbm__categorical_feature=[0])
 
 
-def register_forecaster(settings, name: str = "icecream-demand"):
+def register_forecaster(settings, name: str = "demand-forecast"):
     """Fit on tiny rows, log with mlflow.sklearn, register and set @champion; returns the fitted model."""
     import mlflow
     from mlflow.models import infer_signature

@@ -6,7 +6,7 @@ Start it with ``python -m smelter.serving`` (``make serve``); settings in
     curl -X POST http://127.0.0.1:8000/score -H "Authorization: Bearer $KEY" \\
       -H "Content-Type: application/json" -d '{"input_data": {"columns": ["state", "year", ...],
       "index": [0], "data": [["Texas", 2021, ...]]}}'
-    -> {"predictions": [123.4], "model": "icecream-demand", "version": "3"}
+    -> {"predictions": [123.4], "model": "demand-forecast", "version": "3"}
        (also in the headers X-Model-Name, X-Model-Version)
 
 ``/invocations`` takes MLflow's ``dataframe_split`` / ``dataframe_records`` bodies as well.

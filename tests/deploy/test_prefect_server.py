@@ -18,14 +18,14 @@ from scripts import prefect_stack
 from smelter import lake
 
 PROJECT = prefect_stack.PROJECT_DIR
-FLOW_OF = {"flows/demand_forecast.py:refine_demand_data": "refine-demand-data",
-           "flows/demand_forecast.py:train_forecaster": "train-forecaster",
+FLOW_OF = {"flows/demand_forecast.py:demand_forecast_refine": "demand-forecast-refine",
+           "flows/demand_forecast.py:demand_forecast_train": "demand-forecast-train",
            "flows/demand_forecast.py:demand_forecast": "demand-forecast",
-           "flows/score_demand.py:score_demand": "score-demand",
-           "flows/score_heart.py:score_heart_patients": "score-heart-patients",
-           "flows/heart_risk.py:train_heart_model": "train-heart-model",
-           "flows/network_design.py:design_network": "design-network",
-           "flows/main.py:run_all": "smelter-all"}
+           "flows/demand_forecast.py:demand_forecast_score": "demand-forecast-score",
+           "flows/heart_risk.py:heart_risk_score": "heart-risk-score",
+           "flows/heart_risk.py:heart_risk_train": "heart-risk-train",
+           "flows/network_design.py:network_design": "network-design",
+           "flows/main.py:run_all": "smelter"}
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -69,8 +69,8 @@ def test_every_flow_is_deployed_with_its_schedule_and_upcoming_runs(prefect_serv
                 "deployments": {"id": {"any_": [got["id"]]}},
                 "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}), 60, f"upcoming runs of {name}")
             assert all(r["expected_start_time"][11:16] == _hhmm(crons[0]) for r in upcoming), name
-    assert want["refine-demand-data/daily"]["schedules"][0]["cron"] == "0 2 * * *"
-    assert want["train-forecaster/monthly"]["schedules"][0]["cron"].endswith(" 1 * *")
+    assert want["demand-forecast-refine/daily"]["schedules"][0]["cron"] == "0 2 * * *"
+    assert want["demand-forecast-train/monthly"]["schedules"][0]["cron"].endswith(" 1 * *")
 
 
 def _hhmm(cron: str) -> str:
@@ -83,7 +83,7 @@ def test_worker_runs_a_deployment_with_a_parameter_override(prefect_server):
     stack = prefect_server
     t0 = time.monotonic()
     out = subprocess.run([str(Path(sys.executable).with_name("prefect")), "deployment", "run",
-                          "design-network/monthly", "-p", "n_cities=4", "-p", "thresholds=[0, 500]",
+                          "network-design/monthly", "-p", "n_cities=4", "-p", "thresholds=[0, 500]",
                           "-p", "city_set=random"], env=stack.env, cwd=PROJECT, capture_output=True, text=True,
                          check=True).stdout
     run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", out).group(1)
@@ -92,16 +92,16 @@ def test_worker_runs_a_deployment_with_a_parameter_override(prefect_server):
     stack.timings["triggered run"] = time.monotonic() - t0
     assert run["state_type"] == "COMPLETED", stack.log_tail("worker.log")
     assert run["parameters"]["n_cities"] == 4 and run["parameters"]["thresholds"] == [0, 500]
-    assert run["name"].startswith("design-network-n4-") and " @ 20" in run["name"]
+    assert run["name"].startswith("network-design-n4-") and " @ 20" in run["name"]
 
     summary = lake.read_pandas(stack.root / "data", "gold", "network_summary")  # the worker wrote to tmp
     assert summary["threshold"].tolist() == [0.0, 500.0] and summary["n_cities"].eq(4).all()
     assert (stack.root / "mlruns" / "mlflow.db").exists()
 
     artifacts = {a["key"]: a for a in stack.post("/artifacts/filter", {"flow_runs": {"id": {"any_": [run_id]}}})}
-    assert {"design-network-summary", "design-network-key-numbers", "network-summary"} <= set(artifacts)
-    assert "## Optimisation" in artifacts["design-network-summary"]["data"]
-    assert "designs optimal" in str(artifacts["design-network-key-numbers"]["data"])
+    assert {"network-design-summary", "network-design-key-numbers", "network-summary"} <= set(artifacts)
+    assert "## Optimisation" in artifacts["network-design-summary"]["data"]
+    assert "designs optimal" in str(artifacts["network-design-key-numbers"]["data"])
     def task_logs():  # the run's logs are shipped in batches, possibly after its final state
         logs = stack.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200})
         return [log for log in logs if log["task_run_id"]]

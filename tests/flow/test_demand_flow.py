@@ -12,14 +12,15 @@ WINDOW = dict(start="2021-01-01", end="2022-02-28", states=STATES, test_start="2
 def test_whole_pipeline_publishes_layers_registers_champion_and_scores(flow_settings, spark):
     from mlflow import MlflowClient
 
-    from flows.demand_forecast import demand_forecast, refine_demand_data
+    from flows.demand_forecast import demand_forecast, demand_forecast_refine
 
     result = demand_forecast(**WINDOW, num_iterations=40)
     data, model = result["data"], result["model"]
     root = flow_settings.data_root
     days = len(pd.date_range("2021-01-01", "2022-02-28"))
-    assert data["silver"][0]["rows"] == days * len(STATES)
-    assert data["silver"][1]["rows"] == 51 * 6
+    silver = {d["dataset"]: d for d in data["silver"]}
+    assert silver["silver/daily_sales"]["rows"] == days * len(STATES)
+    assert silver["silver/state_population"]["rows"] == 51 * 6
     gold = lake.read_pandas(root, "gold", "demand_features")
     assert len(gold) == days * len(STATES) and gold["population"].notna().all()
     assert set(gold.loc[gold["split"] == "test", "date"].astype(str).str[:4]) == {"2022"}
@@ -27,24 +28,24 @@ def test_whole_pipeline_publishes_layers_registers_champion_and_scores(flow_sett
     assert {"_source_file", "_source_sha256", "_ingested_at", "_flow_run_id"} <= set(bronze.columns)
 
     assert model["promotion"]["promoted"] and model["promotion"]["version"] == "1"
-    champion = MlflowClient().get_model_version_by_alias("icecream-demand", "champion")
+    champion = MlflowClient().get_model_version_by_alias("demand-forecast", "champion")
     assert champion.run_id == model["run_id"]
 
     folder = lake.data_path(root, "gold", "demand_predictions")
     parquet, csv = pd.read_parquet(folder / "predictions.parquet"), pd.read_csv(folder / "predictions.csv")
     assert len(parquet) == len(csv) == (gold["split"] == "test").sum()
     assert {"date", "state", "prediction", "model_name", "model_version"} <= set(parquet.columns)
-    assert set(parquet["model_name"]) == {"icecream-demand"} and set(parquet["model_version"].astype(str)) == {"1"}
+    assert set(parquet["model_name"]) == {"demand-forecast"} and set(parquet["model_version"].astype(str)) == {"1"}
     assert parquet["prediction"].notna().all()
 
-    again = refine_demand_data(**WINDOW)  # same raw files: bronze is not re-published
+    again = demand_forecast_refine(**WINDOW)  # same raw files: bronze is not re-published
     assert not again["bronze"][0]["new"] and again["bronze"][0]["version"] == data["bronze"][0]["version"]
 
 
 def test_bad_sales_fail_the_gate_and_keep_published_silver(flow_settings, spark, tmp_path):
-    from flows.demand_forecast import refine_demand_data
+    from flows.demand_forecast import demand_forecast_refine
 
-    first = refine_demand_data(**WINDOW)
+    first = demand_forecast_refine(**WINDOW)
     landing = tmp_path / "data" / "landing"
     raw = pd.read_csv(landing / "daily_sales.csv", dtype=str)
     raw.loc[4, "Units Sold"] = "-3"
@@ -52,10 +53,32 @@ def test_bad_sales_fail_the_gate_and_keep_published_silver(flow_settings, spark,
     bad = tmp_path / "bad_sales.csv"
     raw.to_csv(bad, index=False)
     with pytest.raises(DataQualityError) as err:
-        refine_demand_data(sales_path=str(bad), population_path=str(landing / "state_population.csv"), **WINDOW)
+        demand_forecast_refine(sales_path=str(bad), population_path=str(landing / "state_population.csv"), **WINDOW)
     message = str(err.value)
     assert "silver/daily_sales" in message and "units_sold" in message and "state" in message
     assert "Atlantis" in message and "6" in message  # raw row 4 is line 6 of the file
     root = flow_settings.data_root
-    assert lake.current_version(root, "silver", "daily_sales") == first["silver"][0]["version"]
+    assert lake.current_version(root, "silver", "daily_sales") == next(
+        d["version"] for d in first["silver"] if d["dataset"] == "silver/daily_sales")
+    assert lake.current_version(root, "gold", "demand_features") == first["gold"]["version"]
+
+
+@pytest.mark.parametrize("change", ["rename", "drop"])
+def test_population_without_a_needed_year_fails_before_silver_is_published(flow_settings, spark, tmp_path, change):
+    from flows.demand_forecast import demand_forecast_refine
+
+    first = demand_forecast_refine(**WINDOW)
+    landing = tmp_path / "data" / "landing"
+    wide = pd.read_csv(landing / "state_population.csv", dtype=str)
+    wide = wide.rename(columns={"2021": "2021_renamed"}) if change == "rename" else wide.drop(columns="2021")
+    bad = tmp_path / "population.csv"
+    wide.to_csv(bad, index=False)
+    with pytest.raises(ValueError) as err:
+        demand_forecast_refine(sales_path=str(landing / "daily_sales.csv"), population_path=str(bad), **WINDOW)
+    message = str(err.value)
+    assert str(bad) in message and ("2021_renamed" in message if change == "rename" else "[2021]" in message)
+    root = flow_settings.data_root
+    for name in ("daily_sales", "state_population"):  # nothing in silver moved, nor gold
+        assert lake.current_version(root, "silver", name) == next(
+            d["version"] for d in first["silver"] if d["dataset"] == f"silver/{name}")
     assert lake.current_version(root, "gold", "demand_features") == first["gold"]["version"]

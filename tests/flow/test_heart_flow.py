@@ -9,10 +9,10 @@ SHORT = dict(rows=200, chains=2, samples=100, warmup=100, workers=1, jit=False)
 def test_train_register_then_score_patient_files(flow_settings, tmp_path):
     from mlflow import MlflowClient
 
-    from flows.heart_risk import train_heart_model
-    from flows.score_heart import score_heart_patients
+    from flows.heart_risk import heart_risk_train
+    from flows.heart_risk import heart_risk_score
 
-    result = train_heart_model(**SHORT, max_r_hat=1.2, min_n_eff=30)  # wiring, not quality
+    result = heart_risk_train(**SHORT, max_r_hat=1.2, min_n_eff=30)  # wiring, not quality
     root = flow_settings.data_root
     gold = lake.read_pandas(root, "gold", "heart_features", columns=["patient_id", "split", "x_Cholesterol_missing"])
     assert len(gold) == 200 and (gold["split"] == "test").sum() == 40
@@ -20,7 +20,7 @@ def test_train_register_then_score_patient_files(flow_settings, tmp_path):
     assert result["registry"]["registered"] and result["registry"]["promoted"]
     assert 0.5 < result["evaluation"]["test_roc_auc"] <= 1 and 0 < result["evaluation"]["threshold"] < 1
     client = MlflowClient()
-    assert client.get_model_version_by_alias("heart-disease-bayes", "champion").run_id == result["run_id"]
+    assert client.get_model_version_by_alias("heart-risk", "champion").run_id == result["run_id"]
     run = client.get_run(result["run_id"])
     assert {"max_r_hat", "min_n_eff", "ess_per_second", "train_f1", "test_recall"} <= set(run.data.metrics)
     logged = {f.path for folder in ("plots", "diagnostics", "evaluation")
@@ -28,7 +28,7 @@ def test_train_register_then_score_patient_files(flow_settings, tmp_path):
     assert {"plots/trace_density.png", "plots/roc.png", "plots/posterior_predictive.png",
             "diagnostics/convergence.json", "evaluation/threshold_table.json"} <= logged
 
-    published = score_heart_patients()  # the held-out rows of gold/heart_features
+    published = heart_risk_score()  # the held-out rows of gold/heart_features
     scored = pd.read_parquet(f"{published['path']}/predictions.parquet")
     assert len(scored) == 40 and set(scored["patient_id"]) == set(gold.loc[gold["split"] == "test", "patient_id"])
     assert ((scored["lower"] <= scored["probability"]) & (scored["probability"] <= scored["upper"])).all()
@@ -38,13 +38,13 @@ def test_train_register_then_score_patient_files(flow_settings, tmp_path):
                   "Cholesterol": [0, 210], "FastingBS": [1, 0], "RestingECG": ["ST", "Normal"],
                   "MaxHR": [110, 170], "ExerciseAngina": ["Y", "N"], "Oldpeak": [2.5, 0.0],
                   "ST_Slope": ["Flat", "Up"]}).to_csv(patients, index=False)
-    out = pd.read_parquet(f"{score_heart_patients(input_path=str(patients), key_columns=[])['path']}/predictions.parquet")
+    out = pd.read_parquet(f"{heart_risk_score(input_path=str(patients), key_columns=[])['path']}/predictions.parquet")
     assert out["probability"].iloc[0] > out["probability"].iloc[1] and out["model_version"].tolist() == ["1", "1"]
 
 
 def test_unconverged_run_is_not_registered(flow_settings):
-    from flows.heart_risk import train_heart_model
+    from flows.heart_risk import heart_risk_train
 
-    result = train_heart_model(**{**SHORT, "samples": 30, "warmup": 20})
+    result = heart_risk_train(**{**SHORT, "samples": 30, "warmup": 20})
     assert not result["gate"]["passed"] and not result["registry"]["registered"]
     assert "n_eff" in result["registry"]["reason"] and "w[" in result["registry"]["reason"]

@@ -13,9 +13,9 @@ def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from flows.network_design import design_network
+    from flows.network_design import network_design
 
-    result = design_network(thresholds=THRESHOLDS, n_cities=5, city_set="random", seed=3,
+    result = network_design(thresholds=THRESHOLDS, n_cities=5, city_set="random", seed=3,
                             time_limit_s=20, mip_gap=1e-6)
 
     root = flow_settings.data_root

@@ -3,7 +3,7 @@ import pytest
 from prefect import flow, task
 
 from smelter.hooks import retry_transient
-from tasks.ingest import RawFileError
+from tasks.common.ingest import RawFileError
 
 calls: list[str] = []
 

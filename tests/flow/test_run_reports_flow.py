@@ -53,34 +53,34 @@ def _last_run(flow_name: str):
 
 
 def test_successful_run_publishes_summary_and_key_numbers(flow_settings):
-    from flows.network_design import design_network
+    from flows.network_design import network_design
 
-    design_network(**SMALL)
-    run = _last_run("design-network")
-    assert run.name.startswith("design-network-n4-") and " @ 20" in run.name and run.name.endswith("Z")
+    network_design(**SMALL)
+    run = _last_run("network-design")
+    assert run.name.startswith("network-design-n4-") and " @ 20" in run.name and run.name.endswith("Z")
     found = _artifacts(run.id)
-    assert {"design-network-summary", "design-network-key-numbers", "network-summary"} <= set(found)
-    summary = found["design-network-summary"]
+    assert {"network-design-summary", "network-design-key-numbers", "network-summary"} <= set(found)
+    summary = found["network-design-summary"]
     assert summary.type == "markdown" and "## Optimisation" in summary.data and "network_summary" in summary.data
-    numbers = json.loads(found["design-network-key-numbers"].data)
+    numbers = json.loads(found["network-design-key-numbers"].data)
     assert {"section": "optimisation", "name": "designs optimal", "value": "2/2"} in numbers
 
 
 def test_failed_run_writes_summary_and_posts_it_to_the_webhook(flow_settings, webhook, monkeypatch, tmp_path):
-    from flows.network_design import design_network
+    from flows.network_design import network_design
 
     url, received = webhook
     monkeypatch.setenv("SMELTER_NOTIFY_WEBHOOK_URL", url)
     missing = tmp_path / "no_such_cities.csv"
     with pytest.raises(FileNotFoundError):
-        design_network(**SMALL, cities_path=str(missing))
+        network_design(**SMALL, cities_path=str(missing))
     assert len(received) == 1
     body = received[0]
-    assert body["flow"] == "design-network" and body["state"] == "Failed"
-    assert [s["name"].rsplit("-", 1)[0] for s in body["failed_steps"]] == ["prepare-network"]
-    for part in ("# design-network FAILED", f"`{body['failed_steps'][0]['name']}`", str(missing), "`cities_path`", "path parameters"):
+    assert body["flow"] == "network-design" and body["state"] == "Failed"
+    assert [s["name"].rsplit("-", 1)[0] for s in body["failed_steps"]] == ["network-design.prepare-inputs"]
+    for part in ("# network-design FAILED", f"`{body['failed_steps'][0]['name']}`", str(missing), "`cities_path`", "path parameters"):
         assert part in body["text"]
-    failure = _artifacts(_last_run("design-network").id)["design-network-failure"]
+    failure = _artifacts(_last_run("network-design").id)["network-design-failure"]
     assert failure.data == body["text"]
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from smelter.settings import PROJECT_ROOT, Settings
 
-MODEL = "icecream-demand"
+MODEL = "demand-forecast"
 KEY = "test-key-not-a-secret"
 
 

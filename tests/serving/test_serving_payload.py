@@ -115,8 +115,8 @@ def test_bearer_check():
 
 
 def test_model_uris():
-    assert parse_model_uri("models:/icecream-demand@champion") == ModelRef("icecream-demand", "champion")
-    assert parse_model_uri("models:/icecream-demand/3") == ModelRef("icecream-demand", None, "3")
+    assert parse_model_uri("models:/demand-forecast@champion") == ModelRef("demand-forecast", "champion")
+    assert parse_model_uri("models:/demand-forecast/3") == ModelRef("demand-forecast", None, "3")
     for bad in ["runs:/abc/model", "models:/x", "models:/x@a/1", "/tmp/model"]:
         with pytest.raises(ValueError, match="must name a registered model"):
             parse_model_uri(bad)

@@ -3,8 +3,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tasks.forecast.features import GOLD_COLUMNS, build_gold
-from tasks.forecast.refine import refine_sales, unpivot_population
+from tasks.demand_forecast.features import GOLD_COLUMNS, build_gold
+from tasks.demand_forecast.refine import refine_sales, unpivot_population
 
 
 def _bronze_sales(spark, rows):

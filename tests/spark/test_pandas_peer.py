@@ -2,8 +2,8 @@
 import pandas as pd
 
 from bench import pandas_peer
-from tasks.forecast import features, refine
-from tasks.generate import default_population, generate_daily_sales
+from tasks.demand_forecast import features, refine
+from tasks.demand_forecast.sources import default_population, generate_daily_sales
 
 
 def test_pandas_peer_matches_spark(spark):

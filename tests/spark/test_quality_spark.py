@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from smelter import checks, quality
+from smelter import expectations as checks, quality
 
 STATES = ["Ohio", "Texas"]
 GOOD = [("2021-07-01", "Ohio", 10), ("2021-07-01", "Texas", 20), ("2021-07-02", "Ohio", 30)]

@@ -5,13 +5,13 @@ from scoring_models import settings, store, shared_store, tiny_features
 
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark
-from tasks.score import score_to_gold
+from tasks.common.score import score_to_gold
 
 KEYS = ["date", "state"]
 
 
 def test_spark_path_equals_pandas_path(spark, settings):
-    model = load_model("models:/icecream-demand@champion")
+    model = load_model("models:/demand-forecast@champion")
     rows = tiny_features().sample(frac=1.0, random_state=2).reset_index(drop=True)
     sdf = spark.createDataFrame(rows).repartition(3)  # several partitions, rows out of order
     got = score_spark(spark, model, sdf, KEYS, mini_batch_size=4).toPandas()
@@ -36,12 +36,12 @@ def test_score_to_gold_on_spark_writes_readable_predictions(spark, settings, tmp
     rows = tiny_features()
     path = tmp_path / "rows.csv"
     rows.to_csv(path, index=False)
-    pub = score_to_gold(settings, "models:/icecream-demand@champion", "demand_predictions", KEYS, path,
+    pub = score_to_gold(settings, "models:/demand-forecast@champion", "demand_predictions", KEYS, path,
                         engine="spark")
     out = pd.read_parquet(pub.path / "predictions.parquet").sort_values(KEYS).reset_index(drop=True)
     csv_parts = sorted((pub.path / "predictions.csv").glob("part-*.csv"))
     assert pub.rows == len(out) == len(rows) == sum(len(pd.read_csv(p)) for p in csv_parts)
-    expected = score_pandas(load_model("models:/icecream-demand/1"), pd.read_csv(path), KEYS)
+    expected = score_pandas(load_model("models:/demand-forecast/1"), pd.read_csv(path), KEYS)
     expected = expected.sort_values(KEYS).reset_index(drop=True)
     np.testing.assert_allclose(out["prediction"], expected["prediction"])
     assert out["date"].astype(str).tolist() == expected["date"].astype(str).tolist()

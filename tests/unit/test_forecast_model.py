@@ -6,10 +6,10 @@ import pytest
 
 from smelter import lake
 from smelter.tracking import configure_mlflow
-from tasks.forecast.evaluate import evaluate, regression_metrics, seasonal_naive
-from tasks.forecast.features import GOLD_COLUMNS
-from tasks.forecast.model import ForecasterParams, fit_forecaster, predict
-from tasks.forecast.train import split_frames, train_and_track
+from tasks.demand_forecast.evaluate import evaluate, regression_metrics, seasonal_naive
+from tasks.demand_forecast.features import GOLD_COLUMNS
+from tasks.demand_forecast.model import ForecasterParams, fit_forecaster, predict
+from tasks.demand_forecast.train import split_frames, train_and_track
 
 
 def tiny_gold(seed: int = 0, states=("Ohio", "Texas"), start="2021-01-01", end="2022-02-28") -> pd.DataFrame:

@@ -4,7 +4,7 @@ from importlib import resources
 import pandas as pd
 import pytest
 
-from tasks.generate import default_population, generate_daily_sales, main, write_raw_sources
+from tasks.demand_forecast.sources import default_population, generate_daily_sales, main, write_raw_sources
 
 POPULATION_SHA256 = "c1d75ac2e597422e70f573a8fb0161938adc9159d8ffe1512238699828fe9097"
 

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.heart.metrics import choose_threshold, classification_metrics, threshold_table
-from tasks.heart.predictive import draw_probabilities, summarise
+from tasks.heart_risk.metrics import choose_threshold, classification_metrics, threshold_table
+from tasks.heart_risk.predictive import draw_probabilities, summarise
 
 
 def test_draw_probabilities_and_summary_shapes():

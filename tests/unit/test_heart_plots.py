@@ -1,7 +1,7 @@
 """Trace/density figures survive what a failed run produces: stuck chains and (nearly) constant draws."""
 import numpy as np
 
-from tasks.heart.plots import density_edges, trace_figure
+from tasks.heart_risk.plots import density_edges, trace_figure
 
 
 def test_density_edges_cover_the_draws_and_widen_a_constant_parameter():

@@ -4,9 +4,9 @@ import pyro
 import pytest
 import torch
 
-from tasks.heart.model import logistic_model
-from tasks.heart.potential import SITE, LogisticPotential, pack, unpack
-from tasks.heart.sampling import NutsConfig, _run_mcmc, sample_posterior
+from tasks.heart_risk.pyro_model import logistic_model
+from tasks.heart_risk.potential import SITE, LogisticPotential, pack, unpack
+from tasks.heart_risk.sampling import NutsConfig, _run_mcmc, sample_posterior
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.heart.features import build_features, split_patients
-from tasks.heart.ingest import SourceError, default_source, verify_digest
-from tasks.heart.preprocess import HeartPreprocessor, UnknownCategoryError
-from tasks.heart.refine import refine_patients
+from tasks.heart_risk.features import build_features, split_patients
+from tasks.heart_risk.sources import SourceError, default_source, verify_digest
+from tasks.heart_risk.preprocess import HeartPreprocessor, UnknownCategoryError
+from tasks.heart_risk.refine import refine_patients
 
 RAW = {  # bronze text rows, as the shared CSV ingest lands them
     "Age": ["40", "49", "37", "54", "61", "58"], "Sex": ["M", "F", "M", "F", "M", "M"],
@@ -52,7 +52,7 @@ def test_text_in_a_numeric_column_names_column_and_line():
 
 def test_quality_suite_passes_clean_rows_and_names_bad_ones(silver):
     from smelter.quality import DataQualityError
-    from tasks.heart.quality import check_silver
+    from tasks.heart_risk.suites import check_silver
 
     assert check_silver(silver)["expectations"] > 30
     bad = silver.copy()

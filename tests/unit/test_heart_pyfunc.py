@@ -3,10 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.heart.preprocess import HeartPreprocessor, UnknownCategoryError
-from tasks.heart.pyfunc import HeartRiskModel, signature_for
-from tasks.heart.refine import refine_patients
-from tasks.heart.schema import FEATURES
+from tasks.heart_risk.preprocess import HeartPreprocessor, UnknownCategoryError
+from tasks.heart_risk.model import HeartRiskModel, signature_for
+from tasks.heart_risk.refine import refine_patients
+from tasks.heart_risk.schema import FEATURES
 from tests.unit.test_heart_preprocess import RAW
 
 
@@ -39,10 +39,10 @@ def test_pyfunc_round_trip_through_the_registry(model, settings):
         mlflow.log_metric("test_roc_auc", 0.9)
         info = mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature_for(example, model),
                                        input_example=example, pip_requirements=pip_requirements())
-    decision = register_and_promote(info.model_uri, "heart-disease-bayes", "test_roc_auc", 0.9, True,
+    decision = register_and_promote(info.model_uri, "heart-risk", "test_roc_auc", 0.9, True,
                                     run.info.run_id)
     assert decision.promoted
-    loaded = load_model("models:/heart-disease-bayes@champion")
+    loaded = load_model("models:/heart-risk@champion")
     assert loaded.input_columns == list(FEATURES)
     # a raw patient file: integer columns, a 0 cholesterol, an id column the model does not take
     patients = pd.DataFrame(RAW).drop(columns="HeartDisease").astype(

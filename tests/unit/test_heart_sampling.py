@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.heart.diagnostics import convergence_gate, convergence_table, parameter_draws
-from tasks.heart.sampling import NutsConfig, sample_posterior
+from tasks.heart_risk.diagnostics import convergence_gate, convergence_table, parameter_draws
+from tasks.heart_risk.sampling import NutsConfig, sample_posterior
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.network.generate import distance_matrix, gravity_demand, load_us_cities, random_cities
-from tasks.network.inputs import network_inputs
-from tasks.network.instance import build_instance
+from tasks.network_design.sources import distance_matrix, gravity_demand, load_us_cities, random_cities
+from tasks.network_design.inputs import network_inputs
+from tasks.network_design.instance import build_instance
 
 
 def test_us_cities_are_forty_real_places():

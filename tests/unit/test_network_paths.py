@@ -7,15 +7,15 @@ import cvxpy as cp
 import numpy as np
 import pytest
 
-from tasks.network.design import design_network
-from tasks.network.generate import gravity_demand, random_cities
-from tasks.network.instance import build_instance
-from tasks.network.lp_warm import GrowingLp
-from tasks.network.paths import generate_columns, mip_start, price_paths
-from tasks.network.paths_lp import stacked_arrays
-from tasks.network.paths_master import build_master, initial_pool, path_volume
-from tasks.network.paths_mip import build_stacked_mip
-from tasks.network.rounding import network_cost, round_relaxation, route_shortest
+from tasks.network_design.design import optimise_network
+from tasks.network_design.sources import gravity_demand, random_cities
+from tasks.network_design.instance import build_instance
+from tasks.network_design.lp_warm import GrowingLp
+from tasks.network_design.paths import generate_columns, mip_start, price_paths
+from tasks.network_design.paths_lp import stacked_arrays
+from tasks.network_design.paths_master import build_master, initial_pool, path_volume
+from tasks.network_design.paths_mip import build_stacked_mip
+from tasks.network_design.rounding import network_cost, round_relaxation, route_shortest
 
 
 @pytest.fixture()
@@ -35,7 +35,7 @@ def test_rounding_all_open_flies_direct_and_a_star_routes_via_its_hub(inst):
 
 
 def test_column_generation_bound_is_below_the_exact_optimum(inst):
-    exact = design_network(inst, "multicommodity", mip_gap=1e-7).stats.objective
+    exact = optimise_network(inst, "multicommodity", mip_gap=1e-7).stats.objective
     pool = initial_pool(inst, n_hubs=0)
     bound, _, x, _ = generate_columns(inst, pool, deadline=time.perf_counter() + 30, rel_tol=1e-9)
     assert 0 < bound <= exact * (1 + 1e-7)

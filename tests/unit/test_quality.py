@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from smelter import checks, quality
+from smelter import expectations as checks, quality
 
 SOURCE = "data/bronze/daily_sales/v1/part-0.parquet"
 STATES = ["Ohio", "Texas"]

@@ -10,7 +10,7 @@ REFINE = {"bronze": [{"dataset": "bronze/daily_sales", "version": "v1", "rows": 
                       "quality": "silver/daily_sales: 9/9 expectations passed on 730 rows (spark, 1.00 s)"}],
           "gold": {"dataset": "gold/demand_features", "version": "v3", "rows": 730, "quality": "gold: 7/7 expectations"}}
 TRAIN = {"run_id": "r1", "gold_version": "v3", "metrics": {"test_rmse": 12.5, "baseline_test_rmse": 20.0},
-         "promotion": {"model_name": "icecream-demand", "version": "4", "metric": "test_rmse", "score": 12.5,
+         "promotion": {"model_name": "demand-forecast", "version": "4", "metric": "test_rmse", "score": 12.5,
                        "champion_version": "3", "champion_score": 13.0, "promoted": True,
                        "reason": "test_rmse 12.5 < champion v3's 13"}}
 NETWORK = {"run_id": "r2", "versions": {"network_legs": "v5", "network_summary": "v6"}, "checks": [{"undelivered": 0.0}],
@@ -29,7 +29,7 @@ def test_dataset_rows_orders_layers_and_says_what_happened():
 
 def test_metrics_and_champion_decision():
     assert metric_rows(TRAIN) == [{"metric": "test_rmse", "value": 12.5}, {"metric": "baseline_test_rmse", "value": 20.0}]
-    assert decisions(TRAIN) == ["icecream-demand v4 becomes @champion: test_rmse 12.5 < champion v3's 13"]
+    assert decisions(TRAIN) == ["demand-forecast v4 becomes @champion: test_rmse 12.5 < champion v3's 13"]
     assert decisions({"registry": {"registered": False, "reason": "r_hat too high"}}) == ["not registered: r_hat too high"]
 
 
@@ -48,7 +48,7 @@ def test_key_numbers_are_plain_rows():
     rows = key_numbers({"data": REFINE, "model": TRAIN, "network": NETWORK})
     assert {"section": "rows", "name": "gold/demand_features", "value": 730} in rows
     assert {"section": "metric", "name": "test_rmse", "value": 12.5} in rows
-    assert {"section": "champion", "name": "icecream-demand v4", "value": True} in rows
+    assert {"section": "champion", "name": "demand-forecast v4", "value": True} in rows
     assert {"section": "optimisation", "name": "cheapest total_cost (threshold 50.0)", "value": 700.0} in rows
     assert {"section": "optimisation", "name": "designs optimal", "value": "2/2"} in rows
     assert key_numbers({}) == []
@@ -61,11 +61,11 @@ def test_artifact_key_is_valid():
 def test_failure_summary_names_step_input_error_and_advice():
     steps = [{"name": "ingest-csv-0", "message": "Task run encountered an exception RawFileError: "
                                                  "raw source /in/sales.csv does not exist"}]
-    text = failure_summary("refine-demand-data", "refine-demand @ x", {"sales_path": "/in/sales.csv"}, steps,
+    text = failure_summary("demand-forecast-refine", "refine-demand @ x", {"sales_path": "/in/sales.csv"}, steps,
                            "Flow run encountered an exception. RawFileError: raw source /in/sales.csv does not exist",
-                           rerun="prefect deployment run 'refine-demand-data/daily' -p name=value", url="http://ui/r")
-    for part in ("# refine-demand-data FAILED", "`ingest-csv-0`", "`sales_path` = `'/in/sales.csv'`",
-                 "path parameters", "Re-run: `prefect deployment run 'refine-demand-data/daily'", "http://ui/r"):
+                           rerun="prefect deployment run 'demand-forecast-refine/daily' -p name=value", url="http://ui/r")
+    for part in ("# demand-forecast-refine FAILED", "`ingest-csv-0`", "`sales_path` = `'/in/sales.csv'`",
+                 "path parameters", "Re-run: `prefect deployment run 'demand-forecast-refine/daily'", "http://ui/r"):
         assert part in text
 
 

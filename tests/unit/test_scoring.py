@@ -10,7 +10,7 @@ from smelter import lake
 from smelter.scoring import (MissingColumnsError, check_columns, choose_engine, load_model, optional_inputs,
                              score_pandas)
 from smelter.tracking import configure_mlflow, experiment_id
-from tasks.score import ScoringInputError, read_input, score_demand_default, score_to_gold
+from tasks.common.score import ScoringInputError, published_summary, read_input, score_to_gold
 
 KEYS = ["date", "state"]
 OUT = [*KEYS, "prediction", "model_name", "model_version"]
@@ -18,7 +18,7 @@ OUT = [*KEYS, "prediction", "model_name", "model_version"]
 
 @pytest.fixture()
 def forecaster(settings):
-    return load_model("models:/icecream-demand@champion")
+    return load_model("models:/demand-forecast@champion")
 
 
 @pytest.fixture()
@@ -34,8 +34,8 @@ def test_check_columns_names_missing_columns_and_source():
 
 
 def test_alias_resolves_to_name_and_version(forecaster):
-    assert (forecaster.name, forecaster.version) == ("icecream-demand", "1")
-    assert forecaster.uri == "models:/icecream-demand/1"
+    assert (forecaster.name, forecaster.version) == ("demand-forecast", "1")
+    assert forecaster.uri == "models:/demand-forecast/1"
     assert forecaster.input_columns == FEATURES
 
 
@@ -44,7 +44,7 @@ def test_order_and_keys_preserved_across_mini_batches(store, forecaster, rows):
     assert list(out.columns) == OUT
     pd.testing.assert_frame_equal(out[KEYS], rows[KEYS])
     np.testing.assert_allclose(out["prediction"], store[1].predict(rows[FEATURES]))
-    assert set(out["model_version"]) == {"1"} and set(out["model_name"]) == {"icecream-demand"}
+    assert set(out["model_version"]) == {"1"} and set(out["model_name"]) == {"demand-forecast"}
 
 
 def test_concurrency_gives_identical_results(forecaster, rows):
@@ -72,7 +72,7 @@ def test_dataframe_returning_pyfunc_gives_its_columns(settings):
 def test_score_to_gold_from_user_file(store, settings, rows, tmp_path, suffix):
     path = tmp_path / f"input{suffix}"
     rows.to_csv(path, index=False) if suffix == ".csv" else rows.to_parquet(path, index=False)
-    pub = score_to_gold(settings, "models:/icecream-demand@champion", "demand_predictions", KEYS, path,
+    pub = score_to_gold(settings, "models:/demand-forecast@champion", "demand_predictions", KEYS, path,
                         mini_batch_size=4, max_concurrency=2, engine="pandas")
     from_parquet = pd.read_parquet(pub.path / "predictions.parquet")
     from_csv = pd.read_csv(pub.path / "predictions.csv")
@@ -88,14 +88,15 @@ def test_missing_feature_column_fails_before_scoring_and_publishes_nothing(setti
     path = tmp_path / "no_population.csv"
     rows.drop(columns="population").to_csv(path, index=False)
     with pytest.raises(MissingColumnsError, match=r"no_population\.csv lacks column\(s\) \['population'\]"):
-        score_to_gold(settings, "models:/icecream-demand@champion", "heart_predictions", KEYS, path)
+        score_to_gold(settings, "models:/demand-forecast@champion", "heart_predictions", KEYS, path)
     assert lake.list_versions(settings.data_root, "gold", "heart_predictions") == []
 
 
 def test_default_input_is_the_held_out_rows_of_gold(settings):
     gold = tiny_features()
     lake.publish_pandas(gold, settings.data_root, "gold", "demand_features")
-    summary = score_demand_default(settings)
+    summary = published_summary(settings, score_to_gold(settings, "models:/demand-forecast@champion",
+                                                         "demand_predictions", KEYS, engine="pandas"))
     out = pd.read_parquet(f"{summary['path']}/predictions.parquet")
     test = gold[gold["split"] == "test"]
     assert len(out) == len(test) == summary["rows"] == 15

@@ -1,0 +1,81 @@
+"""Ingest: land a raw file in bronze, unchanged, with ingestion metadata.
+
+Bronze keeps every column as the text the source had (raw data is immutable),
+plus ``_source_file``, ``_source_sha256``, ``_source_row`` (1-based line in the
+file, header = line 1), ``_ingested_at`` and ``_flow_run_id``. Re-ingesting a file
+whose checksum is already the current bronze version publishes nothing new.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from smelter import lake
+
+
+class RawFileError(ValueError):
+    """A raw source file is missing, empty or lacks required columns."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_raw_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    """Read a CSV as text columns; a missing file or column is a clear error naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise RawFileError(f"raw source {path} does not exist")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RawFileError(f"raw source {path} is not a readable CSV: {exc}") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise RawFileError(f"raw source {path} lacks column(s) {missing}; it has {list(df.columns)}")
+    if df.empty:
+        raise RawFileError(f"raw source {path} has a header but no rows")
+    return df
+
+
+def with_ingestion_metadata(df: pd.DataFrame, source: Path, sha256: str, run_id: str) -> pd.DataFrame:
+    """Add the bronze metadata columns (see module doc)."""
+    out = df.copy()
+    out["_source_file"] = str(Path(source).resolve())
+    out["_source_sha256"] = sha256
+    out["_source_row"] = range(2, len(df) + 2)
+    out["_ingested_at"] = datetime.now(timezone.utc).isoformat()
+    out["_flow_run_id"] = run_id
+    return out
+
+
+def ingest_csv(path: Path, root: Path, name: str, required: list[str], run_id: str,
+               keep_versions: int = 5) -> dict:
+    """Land ``path`` as bronze/<name>; returns version, rows, sha256 and whether it was new."""
+    sha = file_sha256(path)
+    try:
+        current = lake.manifest(root, "bronze", name)
+        if current["metadata"].get("source_sha256") == sha:
+            return {"dataset": f"bronze/{name}", "version": current["version"], "rows": current["rows"],
+                    "sha256": sha, "new": False}
+    except lake.DatasetNotFoundError:
+        pass
+    df = with_ingestion_metadata(read_raw_csv(path, required), path, sha, run_id)
+    pub = lake.publish_pandas(df, root, "bronze", name,
+                              {"source_file": str(path), "source_sha256": sha, "flow_run_id": run_id},
+                              keep_versions)
+    return {"dataset": f"bronze/{name}", "version": pub.version, "rows": pub.rows, "sha256": sha, "new": True}
+
+
+def current_run_id() -> str:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id or "local")

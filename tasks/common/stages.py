@@ -1,0 +1,32 @@
+"""Prefect tasks shared by every pipeline's scoring: thin shells around :mod:`tasks.common.score`.
+
+Task names follow :mod:`smelter.naming` with ``common`` as the pipeline: ``common.<step>``.
+"""
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from smelter.scoring import resolve_model
+from smelter.settings import Settings
+from smelter.tracking import configure_mlflow
+from tasks.common.score import published_summary, score_to_gold
+
+
+@task(name="common.resolve-model", cache_policy=NO_CACHE)
+def resolve_model_stage(settings: Settings, model_uri: str) -> str:
+    """``models:/name@alias`` -> the pinned ``models:/name/version`` every later step uses."""
+    configure_mlflow(settings)
+    name, version, _ = resolve_model(model_uri)
+    return f"models:/{name}/{version}"
+
+
+@task(name="common.score-to-gold", cache_policy=NO_CACHE)
+def score_to_gold_stage(settings: Settings, model_uri: str, dataset_name: str, key_columns: list[str],
+                        input_path: str | None = None, default_input: tuple[str, str] = ("gold", "demand_features"),
+                        mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
+                        params: dict | None = None) -> dict:
+    """Score and publish; returns the published version (dataset, version, path, rows, model, engine)."""
+    pub = score_to_gold(settings, model_uri, dataset_name, key_columns, input_path, default_input,
+                        mini_batch_size, max_concurrency, engine, params=params)
+    return published_summary(settings, pub)

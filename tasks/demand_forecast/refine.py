@@ -1,0 +1,77 @@
+"""Silver: typed, renamed sales and unpivoted population, as Spark transforms.
+
+``refine_sales``: bronze (Date, State, Units Sold as text) -> date (date, parsed
+from MM/DD/YYYY), state (trimmed), units_sold (int), _source_row.
+``unpivot_population``: bronze wide (State, 2017, ..., 2022) -> state, year (int),
+population (long). Values that do not parse become null, so the quality gate
+names them with their source row instead of Spark failing on the first one.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
+SALES_RAW = ["Date", "State", "Units Sold"]
+POPULATION_ID = "State"
+DATE_FORMAT = "M/d/yyyy"  # US format; accepts 07/04/2021 and 7/4/2021
+YEAR_COLUMN = re.compile(r"^\d{4}$")
+
+
+def refine_sales(bronze: "DataFrame") -> "DataFrame":
+    """Bronze sales (text) -> silver columns date, state, units_sold, _source_row."""
+    from pyspark.sql import functions as F
+
+    units = F.regexp_replace(F.trim(F.col("`Units Sold`")), ",", "")
+    return bronze.select(
+        F.try_to_timestamp(F.trim(F.col("Date")), F.lit(DATE_FORMAT)).cast("date").alias("date"),
+        F.trim(F.col("State")).alias("state"),
+        units.try_cast("int").alias("units_sold"),
+        F.col("_source_row").cast("int").alias("_source_row"),
+    )
+
+
+def year_columns(columns: list[str], source: str = "population source") -> list[str]:
+    """The wide population file's year columns (four digits), in order.
+
+    Its data columns must be exactly ``State`` and years: any other column (a renamed year such as
+    ``2017_renamed``, a stray note) or no year at all is a ``ValueError`` naming ``source`` and the column.
+    Bronze's own ``_``-prefixed metadata columns are allowed.
+    """
+    data = [c for c in columns if not c.startswith("_")]
+    years = [c for c in data if YEAR_COLUMN.match(c.strip())]
+    other = [c for c in data if c != POPULATION_ID and c not in years]
+    if other or not years:
+        problem = f"unexpected column(s) {other}" if other else "no year columns"
+        raise ValueError(f"{source}: a population file has exactly the columns '{POPULATION_ID}' and years "
+                         f"like '2017'; {problem}; it has {data}")
+    return years
+
+
+def check_population_covers(columns: list[str], start: str, end: str, source: str = "population source") -> None:
+    """The population years must cover every year of the sales period ``start``..``end`` (ISO dates);
+    a missing year (a renamed or dropped column) is a ``ValueError`` naming ``source`` and the years."""
+    have = {int(c.strip()) for c in year_columns(columns, source)}
+    need = set(range(int(start[:4]), int(end[:4]) + 1))
+    if missing := sorted(need - have):
+        raise ValueError(f"{source}: no population column for year(s) {missing}, which the sales from "
+                         f"{start} to {end} need; it has years {sorted(have)}")
+
+
+def unpivot_population(bronze: "DataFrame") -> "DataFrame":
+    """Bronze wide population -> state, year, population, _source_row (one row per state-year)."""
+    from pyspark.sql import functions as F
+
+    years = year_columns(bronze.columns)
+    long = bronze.unpivot(
+        ids=[POPULATION_ID, "_source_row"], values=years,
+        variableColumnName="year", valueColumnName="population_text",
+    )
+    return long.select(
+        F.trim(F.col(POPULATION_ID)).alias("state"),
+        F.trim(F.col("year")).cast("int").alias("year"),
+        F.regexp_replace(F.trim(F.col("population_text")), ",", "").try_cast("long").alias("population"),
+        F.col("_source_row").cast("int").alias("_source_row"),
+    )

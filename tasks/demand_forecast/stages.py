@@ -1,0 +1,117 @@
+"""The demand forecast's Prefect tasks: thin shells that read, call a plain function, gate, publish.
+
+Task names follow :mod:`smelter.naming`: ``demand-forecast.<step>``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from smelter import catalog, lake, quality
+from smelter.hooks import retry_transient
+from smelter.naming import DEMAND_FORECAST as P
+from smelter.settings import Settings
+from smelter.spark import get_spark
+from smelter.tracking import configure_mlflow
+from tasks.common.ingest import current_run_id, ingest_csv
+from tasks.demand_forecast import suites
+from tasks.demand_forecast.features import build_gold
+from tasks.demand_forecast.model import ForecasterParams
+from tasks.demand_forecast.refine import (POPULATION_ID, SALES_RAW, check_population_covers,
+                                          refine_sales, unpivot_population)
+from tasks.demand_forecast.sources import write_raw_sources
+from tasks.demand_forecast.train import train_and_track
+
+SPARK_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], timeout_seconds=1800,
+                  retry_condition_fn=retry_transient)
+INGEST_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600,
+                   retry_condition_fn=retry_transient)
+
+
+def gate_and_publish(sdf, settings: Settings, layer: str, name: str, expectations: list, source: str) -> dict:
+    """Validate a Spark frame with its suite; publish it only if every expectation holds.
+
+    On local Spark the frame is validated through pandas (laptop-size data: ~5x faster than ~25
+    Spark jobs); on a cluster GX runs in Spark.
+    """
+    local = settings.spark.master.startswith("local")
+    report = quality.validate_spark(sdf, quality.build_suite(f"{layer}.{name}", expectations), f"{layer}/{name}",
+                                    source, via_pandas=local)
+    quality.enforce(report)
+    pub = lake.publish_spark(sdf, settings.data_root, layer, name,
+                             {"source": source, "quality": report.to_dict()}, settings.lake.keep_versions)
+    return {"dataset": f"{layer}/{name}", "version": pub.version, "rows": pub.rows,
+            "quality": report.summary()}
+
+
+@task(name=P.task("generate-sources"), cache_policy=NO_CACHE)
+def generate_sources(settings: Settings, start: str, end: str, states: list[str] | None) -> dict[str, str]:
+    """Write the seeded default sources into the landing zone; returns their paths."""
+    out = catalog.landing_dir(settings.data_root)
+    paths = write_raw_sources(out, seed=settings.seed, start=start, end=end, states=states)
+    return {name: str(path) for name, path in paths.items()}
+
+
+@task(name=P.task("ingest-sales"), **INGEST_TASK)
+def ingest_sales(settings: Settings, path: str) -> dict:
+    return ingest_csv(Path(path), settings.data_root, "daily_sales", SALES_RAW, current_run_id(),
+                      settings.lake.keep_versions)
+
+
+@task(name=P.task("ingest-population"), **INGEST_TASK)
+def ingest_population(settings: Settings, path: str) -> dict:
+    return ingest_csv(Path(path), settings.data_root, "state_population", [POPULATION_ID], current_run_id(),
+                      settings.lake.keep_versions)
+
+
+@task(name=P.task("refine-sales"), **SPARK_TASK)
+def refine_sales_stage(settings: Settings, start: str, end: str) -> dict:
+    spark = get_spark(settings.spark)
+    root = settings.data_root
+    source = str(lake.data_path(root, "bronze", "daily_sales"))
+    silver = refine_sales(lake.read_spark(spark, root, "bronze", "daily_sales")).cache()
+    try:
+        return gate_and_publish(silver, settings, "silver", "daily_sales",
+                                suites.silver_sales(suites.known_states(), start, end), source)
+    finally:
+        silver.unpersist()
+
+
+@task(name=P.task("refine-population"), **SPARK_TASK)
+def refine_population_stage(settings: Settings, start: str, end: str) -> dict:
+    """bronze -> silver population; the wide file must have exactly State + year columns and cover
+    every year from ``start`` to ``end`` (checked before anything is published)."""
+    spark = get_spark(settings.spark)
+    root = settings.data_root
+    source_file = lake.manifest(root, "bronze", "state_population")["metadata"].get("source_file", "")
+    source = str(lake.data_path(root, "bronze", "state_population"))
+    bronze = lake.read_spark(spark, root, "bronze", "state_population")
+    check_population_covers(bronze.columns, start, end, source_file or source)
+    silver = unpivot_population(bronze)
+    return gate_and_publish(silver, settings, "silver", "state_population",
+                            suites.silver_population(suites.known_states()), source)
+
+
+@task(name=P.task("build-features"), **SPARK_TASK)
+def build_features_stage(settings: Settings, test_start: str) -> dict:
+    spark = get_spark(settings.spark)
+    root = settings.data_root
+    sales = lake.read_spark(spark, root, "silver", "daily_sales")
+    population = lake.read_spark(spark, root, "silver", "state_population")
+    gold = build_gold(sales, population, test_start).cache()
+    source = f"{lake.data_path(root, 'silver', 'daily_sales')} + {lake.data_path(root, 'silver', 'state_population')}"
+    try:
+        return gate_and_publish(gold, settings, "gold", "demand_features",
+                                suites.gold_features(suites.known_states()), source)
+    finally:
+        gold.unpersist()
+
+
+@task(name=P.task("train-forecaster"), cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5,
+      timeout_seconds=1800)
+def train_forecaster_stage(settings: Settings, params: ForecasterParams) -> dict:
+    """Fit, track, register (idempotent: a retry reuses the run's registered version)."""
+    configure_mlflow(settings)
+    return train_and_track(settings, params)
