@@ -4,7 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test bench ui prefect-ui serve clean server deploy worker demo
+TIERS := unit spark flow serving deploy
+
+.PHONY: setup run test $(addprefix test-,$(TIERS)) lint bench ui prefect-ui serve clean server deploy worker demo
 
 # The Prefect stack (scripts/prefect_stack.py). Empty PREFECT_DB_URL: SQLite in .prefect/prefect.db;
 # for many concurrent runs use PostgreSQL: PREFECT_DB_URL=postgresql+asyncpg://user:pass@host:5432/prefect
@@ -28,6 +30,15 @@ run: $(STAMP)        ## every pipeline, end to end, on the embedded defaults
 
 test: $(STAMP)       ## the whole test suite
 	$(PY) -m pytest -q
+
+# One tier: make test-unit (no JVM, no servers: seconds), test-spark, test-flow, test-serving, test-deploy.
+$(addprefix test-,$(TIERS)): $(STAMP)
+	$(PY) -m pytest -q -m $(@:test-%=%)
+
+lint: $(STAMP)       ## the house checks: ruff lint, ruff format check, mypy (configured in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 $(VENV)/.bench: $(STAMP)
 	$(PY) -m pip install --quiet numpyro==0.22.0 jax==0.10.2 jaxlib==0.10.2 torch==2.13.0

@@ -5,15 +5,22 @@ defaults below, a TOML file (``smelter.toml`` in the project root, or the file
 named by ``SMELTER_CONFIG``), environment variables ``SMELTER_<FIELD>`` (nested
 fields with ``__``, e.g. ``SMELTER_SPARK__MASTER=spark://host:7077``) and keyword
 overrides. Sub-settings are passed explicitly to the functions that need them.
+
+Every source is strict: a key that names no setting (``[mlfow]`` in the file,
+``SMELTER_SPARK__MASTR`` in the environment, a misspelt override) is a
+:class:`SettingsError` naming the key and where it came from, never silently ignored.
 """
+
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -22,11 +29,21 @@ from pydantic_settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-_file_values: ContextVar[dict[str, Any]] = ContextVar("_file_values", default={})
+ENV_PREFIX = "SMELTER_"
+# SMELTER_* variables that are not settings: the settings file's path, and the folder deployments'
+# runs start in (prefect.yaml's pull step; the worker sets it).
+NOT_SETTINGS = frozenset({"SMELTER_CONFIG", "SMELTER_PROJECT_DIR"})
+_file_values: ContextVar[dict[str, Any]] = ContextVar("_file_values")  # the file's values, while building
+
+
+class SettingsError(ValueError):
+    """A configuration source holds a key that names no setting."""
 
 
 class SparkSettings(BaseModel):
     """Where Spark runs: ``local[*]`` embedded by default, a cluster URL by configuration."""
+
+    model_config = ConfigDict(extra="forbid")
 
     master: str = "local[*]"
     app_name: str = "smelter"
@@ -38,12 +55,16 @@ class SparkSettings(BaseModel):
 class MlflowSettings(BaseModel):
     """Tracking and registry; ``None`` means the embedded SQLite store under ``mlruns/``."""
 
+    model_config = ConfigDict(extra="forbid")
+
     tracking_uri: str | None = None
     registry_uri: str | None = None
 
 
 class LakeSettings(BaseModel):
     """How many published versions of each dataset are kept for rollback."""
+
+    model_config = ConfigDict(extra="forbid")
 
     keep_versions: int = 5
 
@@ -54,6 +75,8 @@ class ServingSettings(BaseModel):
     The key comes from ``SMELTER_SERVING__API_KEY`` or ``api_key_file`` (kept outside
     the repository); with neither, scoring needs no key.
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -67,9 +90,10 @@ class ServingSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Everything configurable in Smelter, in one place."""
+    """Everything configurable in Smelter, in one place. Build it with :func:`load_settings`, which
+    checks every source for unknown keys."""
 
-    model_config = SettingsConfigDict(env_prefix="SMELTER_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
 
     data_root: Path = PROJECT_ROOT / "data"
     mlruns_root: Path = PROJECT_ROOT / "mlruns"
@@ -103,25 +127,78 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        file_source = InitSettingsSource(settings_cls, init_kwargs=_file_values.get())
+        file_source = InitSettingsSource(settings_cls, init_kwargs=_file_values.get({}))
         return init_settings, env_settings, file_source
 
 
-def _read_config_file(config_file: Path | None) -> dict[str, Any]:
+def _read_config_file(config_file: Path | None) -> tuple[Path | None, dict[str, Any]]:
+    """The settings file in force (``config_file``, else ``SMELTER_CONFIG``, else ``smelter.toml`` in the
+    project root if it exists) and its values; ``(None, {})`` when there is none."""
     import tomllib
 
     path = config_file or Path(os.environ.get("SMELTER_CONFIG", PROJECT_ROOT / "smelter.toml"))
     if not path.exists():
         if config_file is not None or "SMELTER_CONFIG" in os.environ:
             raise FileNotFoundError(f"Smelter config file not found: {path}")
-        return {}
+        return None, {}
     with path.open("rb") as fh:
-        return tomllib.load(fh)
+        return path, tomllib.load(fh)
+
+
+def _unknown_key(model: type[BaseModel], parts: Sequence[str]) -> tuple[str, list[str]] | None:
+    """The first prefix of the key path ``parts`` below ``model`` that names no setting, with the names
+    allowed at that level; ``None`` when the whole path is a setting (or lies in a free-form table)."""
+    current: type[BaseModel] | None = model
+    for depth, part in enumerate(parts, 1):
+        fields = current.model_fields if current is not None else {}
+        if part not in fields:
+            return ".".join(parts[:depth]), list(fields)
+        annotation = fields[part].annotation
+        if annotation is dict or get_origin(annotation) is dict:
+            return None  # a free-form table such as spark.extra_conf
+        # a sub-model's keys are checked at the next level; a plain value has no sub-keys
+        current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return None
+
+
+def _key_paths(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every leaf key path of nested ``values`` (an empty table is a leaf)."""
+    for key, value in values.items():
+        path = (*prefix, key)
+        if isinstance(value, Mapping) and value:
+            yield from _key_paths(value, path)
+        else:
+            yield path
+
+
+def _describe(key: str, allowed: list[str], where: str) -> str:
+    close = difflib.get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
+    return f"'{key}' in {where}" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+def unknown_settings(
+    file_path: Path | None, file_values: Mapping[str, Any], environ: Mapping[str, str], overrides: Mapping[str, Any]
+) -> list[str]:
+    """One line per key that names no :class:`Settings` field: in the settings file, among the
+    ``SMELTER_*`` environment variables (other than :data:`NOT_SETTINGS`) and in the overrides."""
+    keys = [(str(file_path), path) for path in _key_paths(file_values)]
+    keys += [
+        (f"the environment ({name})", tuple(name[len(ENV_PREFIX) :].lower().split("__")))
+        for name in sorted(environ)
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in NOT_SETTINGS
+    ]
+    keys += [("the keyword overrides", path) for path in _key_paths(overrides)]
+    return [_describe(*bad, where=where) for where, path in keys if (bad := _unknown_key(Settings, path))]
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build the settings: defaults < config file < ``SMELTER_*`` environment < ``overrides``."""
-    token = _file_values.set(_read_config_file(config_file))
+    """Build the settings: defaults < config file < ``SMELTER_*`` environment < ``overrides``.
+
+    Raises :class:`SettingsError` listing every unknown key and its source."""
+    file_path, file_values = _read_config_file(config_file)
+    if unknown := unknown_settings(file_path, file_values, os.environ, overrides):
+        raise SettingsError("Unknown Smelter setting(s):\n  " + "\n  ".join(unknown))
+    token = _file_values.set(file_values)
     try:
         return Settings(**overrides)
     finally:

@@ -1,11 +1,71 @@
-"""Shared fixtures: settings rooted in a temporary folder, one Spark session per test run."""
+"""Shared fixtures and the run's house rules.
+
+* Isolation: at session start every ``SMELTER_*`` variable is removed, ``SMELTER_CONFIG`` names an
+  empty file (a developer's ``smelter.toml`` is never read) and ``PREFECT_HOME`` is a fresh folder (parallel
+  runs never share ``~/.prefect``); the environment is restored at the end.
+* Tiers: each test is marked with the tier of its folder (``tests/unit`` -> ``unit`` ...), so
+  ``pytest -m unit`` runs one tier; a test outside a tier folder is a usage error.
+* Fixtures: settings rooted in a temporary folder, one Spark session per test run.
+"""
+
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from smelter.settings import Settings, SparkSettings, load_settings
+from smelter.settings import ENV_PREFIX, Settings, SparkSettings, load_settings
+
+TESTS_DIR = Path(__file__).resolve().parent
+TIERS = ("unit", "spark", "flow", "serving", "deploy")  # folder name == marker name (pyproject declares them)
+_saved_env = pytest.StashKey[dict[str, str]]()
+_session_home = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Isolate the run from the developer's Smelter and Prefect configuration (see the module docstring)."""
+    config.stash[_saved_env] = os.environ.copy()
+    home = config.stash[_session_home] = Path(tempfile.mkdtemp(prefix="smelter-tests-"))
+    for name in [n for n in os.environ if n.upper().startswith(ENV_PREFIX)]:
+        del os.environ[name]
+    (home / "smelter.toml").write_text("")
+    (home / "prefect").mkdir()
+    os.environ["SMELTER_CONFIG"] = str(home / "smelter.toml")
+    os.environ["PREFECT_HOME"] = str(home / "prefect")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the environment back as it was before the run (matters when pytest runs in-process)."""
+    saved = config.stash.get(_saved_env, None)
+    if saved is not None:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(config.stash[_session_home], ignore_errors=True)
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier of a test file: the first folder below ``tests/`` if it is one of :data:`TIERS`."""
+    try:
+        top = path.resolve().relative_to(TESTS_DIR).parts[0]
+    except ValueError:
+        return None
+    return top if top in TIERS else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its folder's tier; refuse tests that sit in no tier folder."""
+    untiered = set()
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is None:
+            untiered.add(str(item.path))
+        else:
+            item.add_marker(tier)
+    if untiered:
+        raise pytest.UsageError(f"tests outside a tier folder {TIERS}: {sorted(untiered)}")
 
 
 @pytest.fixture()
