@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smelter.registry import register_and_promote
 from smelter.scoring import load_model, score_pandas
 from smelter.settings import SparkSettings, load_settings
-from smelter.tracking import configure_mlflow, experiment_id, pip_requirements, register_and_promote
+from smelter.tracking import configure_mlflow, experiment_id, pip_requirements
 from tasks.demand_forecast.features import FEATURES, TARGET
 from tasks.demand_forecast.model import ForecasterParams, fit_forecaster
 from tasks.demand_forecast.train import SKOPS_TRUSTED

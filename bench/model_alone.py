@@ -32,7 +32,8 @@ def latency(model, frame: pd.DataFrame, calls: int = 500) -> dict:
 
 def main() -> None:
     from smelter.serving.app import request_columns
-    from smelter.serving.holder import load_version, parse_model_uri
+    from smelter.registry import parse_model_uri, resolve
+    from smelter.serving.holder import load_version
     from smelter.settings import load_settings
     from smelter.tracking import configure_mlflow
 
@@ -42,10 +43,7 @@ def main() -> None:
     a = p.parse_args()
     configure_mlflow(load_settings())
     ref = parse_model_uri(a.model_uri)
-    from mlflow import MlflowClient
-
-    version = ref.version or MlflowClient().get_model_version_by_alias(ref.name, ref.alias).version
-    served = load_version(ref, str(version))
+    served = load_version(ref, resolve(ref).version)
     frames = {b.name: pd.DataFrame(request_columns(b.read_bytes(), served, 10**6)) for b in a.bodies}
     print(json.dumps({name: latency(served.model, frame) for name, frame in frames.items()}))
 

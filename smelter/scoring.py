@@ -1,8 +1,8 @@
 """Batch scoring of any registered MLflow pyfunc model, in-process (pandas) or on Spark.
 
-``resolve_model("models:/name@alias")`` pins the alias to a version and loads the
-pyfunc once; :func:`check_columns` fails before any scoring when an input lacks a
-model input; :func:`score_pandas` predicts in ordered mini-batches on a thread pool
+:func:`load_model` pins a ``models:/name@alias`` to its version (:mod:`smelter.registry`)
+and loads the pyfunc once; :func:`check_columns` fails before any scoring when an input
+lacks a model input; :func:`score_pandas` predicts in ordered mini-batches on a thread pool
 (LightGBM releases the GIL); :func:`score_spark` runs the same function per Arrow
 batch inside ``mapInPandas``. Output rows: key columns, prediction column(s)
 (``prediction`` for a Series/array, the model's own columns for a DataFrame),
@@ -10,7 +10,6 @@ batch inside ``mapInPandas``. Output rows: key columns, prediction column(s)
 """
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -18,7 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
+from smelter.registry import input_columns, resolve
+
 SPARK_MIN_ROWS = 2_000_000  # engine="auto" switches to Spark above this many input rows
 
 
@@ -44,47 +44,15 @@ class ScoringModel:
         return [*self.input_columns, *(c for c in self.optional_columns if c in present)]
 
 
-def resolve_model(model_uri: str) -> tuple[str, str, str | None]:
-    """``models:/name@alias`` or ``models:/name/version`` -> (name, version, run_id) via the registry."""
-    from mlflow import MlflowClient
-
-    match = MODEL_URI.match(model_uri)
-    if match is None:
-        raise ValueError(f"model URI {model_uri!r} is not models:/<name>@<alias> or models:/<name>/<version>")
-    client = MlflowClient()
-    name = match["name"]
-    if match["alias"]:
-        mv = client.get_model_version_by_alias(name, match["alias"])
-    else:
-        mv = client.get_model_version(name, match["version"])
-    return name, str(mv.version), mv.run_id
-
-
 def load_model(model_uri: str) -> ScoringModel:
     """Resolve the URI and load the pyfunc once (MLflow must already point at the registry)."""
     import mlflow.pyfunc
 
-    name, version, run_id = resolve_model(model_uri)
-    pinned = f"models:/{name}/{version}"
-    pyfunc = mlflow.pyfunc.load_model(pinned)
-    return ScoringModel(name, version, run_id, pinned, pyfunc, required_inputs(pyfunc), optional_inputs(pyfunc))
-
-
-def _named_inputs(pyfunc: Any, required: bool) -> list[str]:
-    schema = pyfunc.metadata.get_input_schema()
-    if schema is None or not schema.has_input_names():
-        return []
-    return [spec.name for spec in schema.inputs if getattr(spec, "required", True) == required]
-
-
-def required_inputs(pyfunc: Any) -> list[str]:
-    """Names of the required columns in the pyfunc's input signature ([] when it has none)."""
-    return _named_inputs(pyfunc, required=True)
-
-
-def optional_inputs(pyfunc: Any) -> list[str]:
-    """Names of the optional (``required=False``) columns in the pyfunc's input signature."""
-    return _named_inputs(pyfunc, required=False)
+    resolved = resolve(model_uri)
+    pyfunc = mlflow.pyfunc.load_model(resolved.uri)
+    columns = input_columns(pyfunc)
+    return ScoringModel(resolved.name, resolved.version, resolved.run_id, resolved.uri, pyfunc,
+                        columns.required, columns.optional)
 
 
 def check_columns(columns: Sequence[str], required: Sequence[str], source: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -47,9 +48,7 @@ def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:
         from pyspark import SparkFiles
 
         pyfunc = mlflow.pyfunc.load_model(SparkFiles.get(shipped))
-        _worker_models[shipped] = ScoringModel(template.name, template.version, template.run_id,
-                                               template.uri, pyfunc, template.input_columns,
-                                               template.optional_columns)
+        _worker_models[shipped] = replace(template, pyfunc=pyfunc)
     return _worker_models[shipped]
 
 
@@ -78,8 +77,7 @@ def score_spark(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame
     check_columns(sdf.columns, [*model.input_columns, *key_columns], source)
     schema = output_schema(spark, model, sdf, key_columns, params)
     shipped = ship_model(spark, model)
-    template = ScoringModel(model.name, model.version, model.run_id, model.uri, None, model.input_columns,
-                            model.optional_columns)
+    template = replace(model, pyfunc=None)  # shipped to executors without the driver's loaded model
     keys = list(key_columns)
     inputs = model.columns_in(sdf.columns)
     needed = list(dict.fromkeys([*keys, *inputs])) if inputs else sdf.columns

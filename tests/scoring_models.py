@@ -58,7 +58,8 @@ def register_forecaster(settings, name: str = "demand-forecast"):
     import mlflow
     from mlflow.models import infer_signature
 
-    from smelter.tracking import experiment_id, pip_requirements, register_and_promote
+    from smelter.registry import register_and_promote
+    from smelter.tracking import experiment_id, pip_requirements
 
     train = tiny_features().query("split == 'train'")
     model = fit_forecaster(train)

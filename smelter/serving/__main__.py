@@ -31,8 +31,9 @@ def serve(serving: ServingSettings) -> None:
     """Run uvicorn on ``serving.host:serving.port`` until interrupted (tracking must be configured)."""
     import uvicorn
 
+    from smelter.registry import parse_model_uri
     from smelter.serving.app import create_app
-    from smelter.serving.holder import ModelHolder, parse_model_uri
+    from smelter.serving.holder import ModelHolder
     from smelter.serving.keys import resolve_api_key
 
     holder = ModelHolder(parse_model_uri(serving.model_uri))

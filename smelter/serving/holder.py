@@ -8,33 +8,13 @@ finish on the old version, the next ones get the new one, none fails.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from smelter.serving.schema import column_types
+from smelter.registry import ModelRef, input_columns, resolve
 
 log = logging.getLogger(__name__)
-_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))$")
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """A registered model by alias (followed) or by version (fixed)."""
-
-    name: str
-    alias: str | None = None
-    version: str | None = None
-
-
-def parse_model_uri(uri: str) -> ModelRef:
-    """``models:/name@alias`` or ``models:/name/3`` -> ModelRef; anything else is a ValueError."""
-    match = _URI.match(uri)
-    if not match:
-        raise ValueError(f"model URI {uri!r} must name a registered model: models:/<name>@<alias> "
-                         "or models:/<name>/<version>")
-    return ModelRef(match["name"], match["alias"], match["version"])
 
 
 @dataclass(frozen=True)
@@ -58,9 +38,8 @@ def load_version(ref: ModelRef, version: str) -> ServedModel:
     """Load ``models:/<name>/<version>`` completely (the registry and tracking URIs must be set)."""
     import mlflow.pyfunc
 
-    model = mlflow.pyfunc.load_model(f"models:/{ref.name}/{version}")
-    return ServedModel(ref.name, str(version), ref.alias, model,
-                       column_types(model.metadata.get_input_schema()))
+    model = mlflow.pyfunc.load_model(ref.pinned(version).uri)
+    return ServedModel(ref.name, str(version), ref.alias, model, input_columns(model).types)
 
 
 class ModelHolder:
@@ -77,9 +56,7 @@ class ModelHolder:
         """The version the registry names now (the fixed version, or the alias' target)."""
         if self.ref.version is not None:
             return self.ref.version
-        from mlflow import MlflowClient
-
-        return str(MlflowClient().get_model_version_by_alias(self.ref.name, self.ref.alias).version)
+        return resolve(self.ref).version
 
     def refresh(self) -> bool:
         """Load and swap in the registry's version if it differs from the served one; True if swapped."""

@@ -1,21 +1,19 @@
 """Named columns -> typed arrays for a pandas DataFrame, checked against a model's MLflow input schema.
 
 Missing or unexpected columns, and values of the wrong type, are a 422 naming
-every column at fault and the first bad row of each. A model logged without a
-signature (or with a tensor signature) gets its columns unchecked.
+every column at fault and the first bad row of each. The column types come from
+``smelter.registry.input_columns(model).types``: a model logged without a
+signature (or with a tensor signature) has none and gets its columns unchecked.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from smelter.serving.payload import RequestError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from mlflow.types import Schema
 
 
 def _is_int(v: Any) -> bool:
@@ -45,13 +43,6 @@ KINDS: dict[str, _Kind] = {
     "binary": _Kind(lambda v: isinstance(v, (str, bytes)), "object"),
     "datetime": _Kind(lambda v: isinstance(v, str), "datetime64[ns]"),
 }
-
-
-def column_types(schema: "Schema | None") -> dict[str, tuple[str, bool]] | None:
-    """Input schema -> ``{column: (MLflow type name, required)}``; None when columns go unchecked."""
-    if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
-        return None
-    return {c.name: (getattr(c.type, "name", str(c.type)), c.required) for c in schema.inputs}
 
 
 def _first_bad(values: list, kind: _Kind, required: bool) -> int | None:

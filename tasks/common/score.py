@@ -13,8 +13,7 @@ from typing import Sequence
 import pandas as pd
 
 from smelter import lake
-from smelter.scoring import (SPARK_MIN_ROWS, check_columns, choose_engine, load_model, resolve_model,
-                             score_pandas)
+from smelter.scoring import SPARK_MIN_ROWS, check_columns, choose_engine, load_model, score_pandas
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
 from tasks.common.score_inputs import (ScoringInputError, describe_input, read_held_out, read_held_out_spark,  # noqa: F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smelter.scoring import resolve_model
+from smelter.registry import resolve
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
 from tasks.common.score import published_summary, score_to_gold
@@ -17,8 +17,7 @@ from tasks.common.score import published_summary, score_to_gold
 def resolve_model_stage(settings: Settings, model_uri: str) -> str:
     """``models:/name@alias`` -> the pinned ``models:/name/version`` every later step uses."""
     configure_mlflow(settings)
-    name, version, _ = resolve_model(model_uri)
-    return f"models:/{name}/{version}"
+    return resolve(model_uri).uri
 
 
 @task(name="common.score-to-gold", cache_policy=NO_CACHE)

@@ -16,7 +16,8 @@ import pandas as pd
 from smelter import lake
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.settings import Settings
-from smelter.tracking import experiment_id, pip_requirements, register_and_promote
+from smelter.registry import register_and_promote
+from smelter.tracking import experiment_id, pip_requirements
 from tasks.demand_forecast import plots
 from tasks.demand_forecast.evaluate import evaluate
 from tasks.demand_forecast.features import FEATURES, TARGET

@@ -14,7 +14,8 @@ import numpy as np
 from smelter import lake
 from smelter.naming import HEART_RISK as P
 from smelter.settings import Settings
-from smelter.tracking import experiment_id, register_and_promote
+from smelter.registry import register_and_promote
+from smelter.tracking import experiment_id
 from tasks.heart_risk import plots
 from tasks.heart_risk.diagnostics import GateResult, convergence_gate, convergence_table, parameter_draws
 from tasks.heart_risk.features import design, read_features

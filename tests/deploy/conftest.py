@@ -68,7 +68,6 @@ def prefect_server(tmp_path_factory):
                                     PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
                                     SMELTER_DATA_ROOT=str(root / "data"), SMELTER_MLRUNS_ROOT=str(root / "mlruns"),
                                     SMELTER_SPARK__MASTER="local[1]")
-    env.pop("SMELTER_CONFIG", None)
     stack = Stack(env, httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30), root)
     t0 = time.monotonic()
     server = prefect_stack.start_server(env, root / "home" / "server.log")

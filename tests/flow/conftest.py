@@ -23,5 +23,4 @@ def flow_settings(tmp_path, monkeypatch, prefect_api):
     monkeypatch.setenv("SMELTER_SPARK__MASTER", "local[1]")
     monkeypatch.setenv("SMELTER_SPARK__SHUFFLE_PARTITIONS", "1")
     monkeypatch.setenv("SMELTER_SPARK__DRIVER_MEMORY", "1g")
-    monkeypatch.delenv("SMELTER_CONFIG", raising=False)
     return load_settings()

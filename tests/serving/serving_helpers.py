@@ -72,7 +72,7 @@ def call(url: str, body: bytes | dict | None = None, key: str | None = KEY) -> t
 def running_server(settings: Settings, log: Path, *, ready: bool = True, **serving_env: str):
     """Start ``python -m smelter.serving`` on a free port; yields its base URL; stops it after."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_") or k == "SMELTER_CONFIG"}
     env |= {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "SMELTER_DATA_ROOT": str(settings.data_root),
             "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri, "SMELTER_SERVING__PORT": str(port)}
     env |= {f"SMELTER_SERVING__{k.upper()}": v for k, v in serving_env.items()}

@@ -5,16 +5,16 @@ import pandas as pd
 import pytest
 from mlflow.types import ColSpec, Schema
 
-from smelter.serving.holder import ModelRef, parse_model_uri
+from smelter.registry import ModelRef, input_columns, parse_model_uri
 from smelter.serving.keys import bearer_ok, resolve_api_key
 from smelter.serving.payload import RequestError, body_columns, parse_json
-from smelter.serving.schema import column_types, typed_columns
+from smelter.serving.schema import typed_columns
 from smelter.settings import ServingSettings
 
 SCHEMA = Schema([ColSpec("string", "state"), ColSpec("integer", "year"), ColSpec("double", "population"),
                  ColSpec("boolean", "is_holiday"), ColSpec("datetime", "date"),
                  ColSpec("double", "discount", required=False)])
-TYPES = column_types(SCHEMA)
+TYPES = input_columns(SCHEMA).types
 ROW = ["Texas", 2021, 29_000_000, False, "2021-07-04"]
 NAMES = ["state", "year", "population", "is_holiday", "date"]
 
@@ -63,7 +63,7 @@ def test_every_column_problem_is_named_in_one_422():
 
 
 def test_no_signature_means_columns_pass_unchecked():
-    assert column_types(None) is None
+    assert input_columns(None).types is None
     assert to_frame({"a": [1], "b": ["x"]}, None).shape == (1, 2)
 
 

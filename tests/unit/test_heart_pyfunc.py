@@ -31,7 +31,8 @@ def test_pyfunc_round_trip_through_the_registry(model, settings):
     import mlflow
 
     from smelter.scoring import load_model, score_pandas
-    from smelter.tracking import experiment_id, pip_requirements, register_and_promote
+    from smelter.registry import register_and_promote
+    from smelter.tracking import experiment_id, pip_requirements
 
     silver = refine_patients(pd.DataFrame(RAW))
     example = silver[list(FEATURES)].head(3)

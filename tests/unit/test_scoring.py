@@ -7,8 +7,8 @@ from mlflow.pyfunc import PythonModel
 from scoring_models import settings, store, FEATURES, shared_store, tiny_features
 
 from smelter import lake
-from smelter.scoring import (MissingColumnsError, check_columns, choose_engine, load_model, optional_inputs,
-                             score_pandas)
+from smelter.registry import input_columns
+from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
 from tasks.common.score import ScoringInputError, published_summary, read_input, score_to_gold
 
@@ -154,7 +154,7 @@ def shifted(store):
 
 def test_optional_signature_columns_reach_the_model_when_present(shifted):
     assert shifted.input_columns == ["x"] and shifted.optional_columns == ["shift"]
-    assert optional_inputs(shifted.pyfunc) == ["shift"]
+    assert input_columns(shifted.pyfunc).optional == ["shift"]
     with_shift = pd.DataFrame({"id": [1, 2], "x": [1.0, 2.0], "shift": [10.0, 20.0], "unused": ["a", "b"]})
     assert score_pandas(shifted, with_shift, ["id"])["prediction"].tolist() == [11.0, 22.0]
     without = with_shift.drop(columns="shift")
