@@ -25,9 +25,10 @@ from tasks.demand_forecast import features, refine
 from tasks.demand_forecast.model import ForecasterParams
 from smelter.naming import DEMAND_FORECAST
 from tasks.common.score import published_summary, score_to_gold
-from tasks.demand_forecast.features import KEYS
+from tasks.demand_forecast.schema import KEYS
 from tasks.demand_forecast.stages import (build_features_stage, generate_sources, ingest_population, ingest_sales,
-                                          refine_population_stage, refine_sales_stage, train_forecaster_stage)
+                                          refine_population_stage, refine_sales_stage, register_forecaster_stage,
+                                          train_forecaster_stage)
 
 
 def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[list]:
@@ -50,8 +51,9 @@ def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[lis
           lambda o: o["rows"])
     stage("refine sales -> silver (+GX)", lambda: refine_sales_stage.fn(settings, start, end), lambda o: o["rows"])
     stage("build gold (+GX)", lambda: build_features_stage.fn(settings, test_start), lambda o: o["rows"])
-    stage("train + track + register", lambda: train_forecaster_stage.fn(settings, ForecasterParams()),
-          lambda o: int(o["metrics"]["test_rows"]))
+    trained = stage("train + track", lambda: train_forecaster_stage.fn(settings, ForecasterParams()),
+                    lambda o: int(o.metrics["test_rows"]))
+    stage("register + champion rule", lambda: register_forecaster_stage.fn(settings, trained), lambda o: 0)
     stage("batch score (in-process)", lambda: published_summary(settings, score_to_gold(
         settings, DEMAND_FORECAST.model_uri(), "demand_predictions", KEYS, engine="pandas")), lambda o: o["rows"])
     return rows

@@ -22,9 +22,9 @@ from smelter.registry import register_and_promote
 from smelter.scoring import load_model, score_pandas
 from smelter.settings import SparkSettings, load_settings
 from smelter.tracking import configure_mlflow, experiment_id, pip_requirements
-from tasks.demand_forecast.features import FEATURES, TARGET
-from tasks.demand_forecast.model import ForecasterParams, fit_forecaster
-from tasks.demand_forecast.train import SKOPS_TRUSTED
+from tasks.demand_forecast.schema import FEATURES, TARGET
+from tasks.demand_forecast.model import DemandModel, ForecasterParams, fit_forecaster, population_table
+from tasks.demand_forecast.train import log_model, short_form
 
 KEYS = ["date", "state"]
 MODEL = "bench-demand"
@@ -49,15 +49,12 @@ def synthetic_gold(rows: int, seed: int = 42) -> pd.DataFrame:
 
 
 def register(settings, train: pd.DataFrame):
-    """Fit the forecaster (100 trees, 31 leaves), log with mlflow.sklearn, register @champion."""
+    """Fit the forecaster (100 trees, 31 leaves), log it in its registered form, register @champion."""
     import mlflow
-    from mlflow.models import infer_signature
 
     model = fit_forecaster(train, ForecasterParams(num_leaves=31, num_iterations=100))
     with mlflow.start_run(experiment_id=experiment_id(settings, "bench-scoring")) as run:
-        info = mlflow.sklearn.log_model(
-            model, name="model", signature=infer_signature(train[FEATURES].head(1000), model.predict(train[FEATURES].head(1000))),
-            pip_requirements=pip_requirements("lightgbm"), skops_trusted_types=SKOPS_TRUSTED)
+        info = log_model(DemandModel(model, population_table(train)), short_form(train.head(3)))
         mlflow.log_metric("rmse", 1.0)
         register_and_promote(info.model_uri, MODEL, "rmse", 1.0, False, run.info.run_id)
     return model

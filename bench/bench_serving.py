@@ -26,7 +26,7 @@ from bench.bench_scoring import register, synthetic_gold
 from bench.processes import cpu_seconds, free_port, start, stop
 from smelter.settings import PROJECT_ROOT, Settings, load_settings
 from smelter.tracking import configure_mlflow
-from tasks.demand_forecast.features import FEATURES
+from tasks.demand_forecast.schema import FEATURES
 
 KEY = "bench-key"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tasks.demand_forecast.features import GOLD_COLUMNS, KEYS
+from tasks.demand_forecast.schema import GOLD_COLUMNS, KEYS, calendar_features
 from tasks.demand_forecast.refine import year_columns
 
 
@@ -36,15 +36,7 @@ def build_gold(sales: pd.DataFrame, population: pd.DataFrame, test_start: str) -
     dates = pd.to_datetime(sales["date"])
     df = sales.assign(year=dates.dt.year.astype("int32"))
     df = df.merge(population[["state", "year", "population"]], on=["state", "year"], how="left")
-    dates = pd.to_datetime(df["date"])
-    dow = dates.dt.dayofweek
-    month, day = dates.dt.month, dates.dt.day
-    holiday = ((month == 7) & (day == 4)) | ((month == 5) & (dow == 0) & (day >= 25)) \
-        | ((month == 9) & (dow == 0) & (day <= 7))
-    df = df.assign(
-        month=month.astype("int32"), day_of_year=dates.dt.dayofyear.astype("int32"), day_of_week=dow.astype("int32"),
-        week_of_year=dates.dt.isocalendar().week.astype("int32"), is_weekend=(dow >= 5).astype("int32"),
-        is_holiday=holiday.astype("int32"),
-        split=np.where(dates >= pd.Timestamp(test_start), "test", "train"),
-    )
+    calendar = calendar_features(df["date"]).drop(columns="year")
+    df = pd.concat([df, calendar], axis=1).assign(
+        split=np.where(pd.to_datetime(df["date"]) >= pd.Timestamp(test_start), "test", "train"))
     return df[GOLD_COLUMNS].sort_values(KEYS, kind="stable").reset_index(drop=True)

@@ -15,10 +15,11 @@ from smelter.hooks import notify_failure, run_name
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.settings import load_settings
 from tasks.common.stages import resolve_model_stage, score_to_gold_stage
-from tasks.demand_forecast.features import KEYS
+from tasks.demand_forecast.schema import KEYS
 from tasks.demand_forecast.model import ForecasterParams
 from tasks.demand_forecast.stages import (build_features_stage, generate_sources, ingest_population, ingest_sales,
-                                          refine_population_stage, refine_sales_stage, train_forecaster_stage)
+                                          refine_population_stage, refine_sales_stage, register_forecaster_stage,
+                                          train_forecaster_stage)
 
 
 @flow(name=P.flow("refine"), flow_run_name=run_name(P.flow("refine") + "-{start}-to-{end}"), log_prints=True,
@@ -49,7 +50,8 @@ def demand_forecast_train(num_leaves: int = 31, num_iterations: int = 300, learn
     settings = load_settings()
     params = ForecasterParams(num_leaves, num_iterations, learning_rate,
                               settings.seed if seed is None else seed)
-    return publish_run_summary(train_forecaster_stage(settings, params))
+    trained = train_forecaster_stage(settings, params)
+    return publish_run_summary({"trained": trained, "registered": register_forecaster_stage(settings, trained)})
 
 
 @flow(name=P.flow("score"), flow_run_name=run_name(P.flow("score") + "-{model_uri}"), log_prints=True,

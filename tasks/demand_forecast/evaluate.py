@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tasks.demand_forecast.features import KEYS, TARGET
+from tasks.demand_forecast.schema import KEYS, TARGET
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:

@@ -1,35 +1,25 @@
-"""Gold: population joined onto daily sales, calendar features and the time split.
+"""Gold: population joined onto daily sales, calendar features and the time split, as Spark transforms.
 
-Features use only the row's own date, state and that year's population (known in
-advance), never later sales: no leakage from the future. ``split`` is "test" from
-``test_start`` on, else "train".
+Features use only the row's own date, state and that year's population (known in advance), never
+later sales: no leakage from the future. The calendar comes from
+:func:`tasks.demand_forecast.schema.calendar_features`, run per Arrow batch (``mapInPandas``): the
+same function the registered model runs on a caller's dates. ``split`` is "test" from ``test_start``
+on, else "train".
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from tasks.demand_forecast.schema import CALENDAR, GOLD_COLUMNS, KEYS, calendar_features
+
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import Column, DataFrame
-
-FEATURES = ["state", "year", "month", "day_of_year", "day_of_week", "week_of_year",
-            "is_weekend", "is_holiday", "population"]
-CATEGORICAL = ["state"]
-TARGET = "units_sold"
-KEYS = ["date", "state"]
-GOLD_COLUMNS = ["date", *FEATURES, TARGET, "split"]
+    from pyspark.sql import DataFrame
 
 
-def is_us_holiday(date: "Column") -> "Column":
-    """July 4, Memorial Day (last Monday of May), Labor Day (first Monday of September)."""
-    from pyspark.sql import functions as F
-
-    month, day, monday = F.month(date), F.dayofmonth(date), F.dayofweek(date) == 2
-    return (((month == 7) & (day == 4))
-            | ((month == 5) & monday & (day >= 25))
-            | ((month == 9) & monday & (day <= 7)))
-
-
-def join_population(sales: "DataFrame", population: "DataFrame") -> "DataFrame":
+def join_population(sales: DataFrame, population: DataFrame) -> DataFrame:
     """Silver sales + silver population -> sales with that (state, year)'s population (left join)."""
     from pyspark.sql import functions as F
 
@@ -37,24 +27,22 @@ def join_population(sales: "DataFrame", population: "DataFrame") -> "DataFrame":
     return sales.withColumn("year", F.year("date")).join(pop, on=["state", "year"], how="left")
 
 
-def add_calendar_features(df: "DataFrame") -> "DataFrame":
-    """Add month, day_of_year, day_of_week (0 = Monday), week_of_year, is_weekend, is_holiday."""
-    from pyspark.sql import functions as F
-
-    d = F.col("date")
-    dow = (F.dayofweek(d) + 5) % 7  # Spark: 1 = Sunday; here 0 = Monday .. 6 = Sunday
-    return df.select(
-        "*",
-        F.month(d).alias("month"),
-        F.dayofyear(d).alias("day_of_year"),
-        dow.alias("day_of_week"),
-        F.weekofyear(d).alias("week_of_year"),
-        (dow >= 5).cast("int").alias("is_weekend"),
-        is_us_holiday(d).cast("int").alias("is_holiday"),
-    )
+def _with_calendar(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Per Arrow batch: add the calendar columns other than ``year`` (which the join already has)."""
+    for batch in batches:
+        calendar = calendar_features(batch["date"])
+        yield batch.assign(**{c: calendar[c].to_numpy() for c in CALENDAR if c != "year"})
 
 
-def build_gold(sales: "DataFrame", population: "DataFrame", test_start: str) -> "DataFrame":
+def add_calendar_features(df: DataFrame) -> DataFrame:
+    """Add month, day_of_year, day_of_week (0 = Monday), week_of_year, is_weekend, is_holiday (int)."""
+    from pyspark.sql.types import IntegerType, StructField, StructType
+
+    added = [StructField(c, IntegerType()) for c in CALENDAR if c != "year"]
+    return df.mapInPandas(_with_calendar, StructType([*df.schema.fields, *added]))
+
+
+def build_gold(sales: DataFrame, population: DataFrame, test_start: str) -> DataFrame:
     """Silver sales and population -> gold demand_features (GOLD_COLUMNS), ordered by date, state."""
     from pyspark.sql import functions as F
 

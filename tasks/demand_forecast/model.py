@@ -1,20 +1,40 @@
-"""The forecaster: a LightGBM regressor that carries its own preprocessing.
+"""The forecaster and the registered model around it: framework-free, logged with the model.
 
-``make_forecaster`` returns an sklearn Pipeline: ``CategoryCast`` turns the
-categorical columns (state names as text) into pandas categories, then LightGBM
-fits them natively. Logged with ``mlflow.sklearn`` the pipeline takes the gold
-feature columns as plain values, in training and in scoring alike.
+``make_forecaster`` is an sklearn Pipeline (``CategoryCast`` -> LightGBM) fitted on the gold
+``FEATURES``. :class:`DemandModel` is what the registry holds: the fitted pipeline, the
+population table it was trained with and the states it knows. It takes what a caller knows
+(``date``, ``state``, optionally ``population``) and derives the calendar with
+:func:`~tasks.demand_forecast.schema.calendar_features`, the function gold uses; the long form
+(every feature column, no date) still works. Output per row: ``prediction`` (units),
+``population_year`` (the year of the population used; the row's own when given) and
+``unknown_category``. Imports only pandas, numpy, scikit-learn, LightGBM and MLflow.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
-from tasks.demand_forecast.features import CATEGORICAL, FEATURES, TARGET
+from tasks.demand_forecast.schema import CALENDAR, CATEGORICAL, FEATURES, TARGET, calendar_features
+
+OUTPUT_COLUMNS = ["prediction", "population_year", "unknown_category"]
+UNKNOWN = ("error", "flag")
+
+
+class UnknownCategoryError(ValueError):
+    """A category the model never saw in training; ``client_error``: the caller's input is at fault."""
+
+    client_error = True
+
+
+class InputError(ValueError):
+    """Input the model cannot score (a missing column or an unreadable value), named by column and row."""
+
+    client_error = True
 
 
 @dataclass(frozen=True)
@@ -67,3 +87,87 @@ def feature_importance(model: Pipeline) -> pd.Series:
 
 def predict(model: Pipeline, rows: pd.DataFrame) -> np.ndarray:
     return model.predict(rows[FEATURES])
+
+
+def population_table(rows: pd.DataFrame) -> dict[str, dict[int, int]]:
+    """Rows with state, year, population -> ``{state: {year: population}}`` (what the model carries)."""
+    table: dict[str, dict[int, int]] = {}
+    for state, year, population in rows[["state", "year", "population"]].drop_duplicates().itertuples(index=False):
+        table.setdefault(str(state), {})[int(year)] = int(population)
+    return table
+
+
+def _bad_row(mask: np.ndarray, index: pd.Index) -> object:
+    return index[int(np.argmax(mask))]
+
+
+class DemandModel(mlflow.pyfunc.PythonModel):
+    """The registered demand forecaster; ``predict`` param ``unknown``: "error" (default) or "flag"."""
+
+    def __init__(self, pipeline: Pipeline, population: dict[str, dict[int, int]]):
+        self.pipeline, self.population = pipeline, population
+        self.states = list(pipeline.named_steps["categories"].categories_["state"])
+
+    def features(self, rows: pd.DataFrame, unknown: str = "error") -> pd.DataFrame:
+        """Caller rows -> FEATURES + ``population_year`` + ``unknown_category`` (same index)."""
+        if unknown not in UNKNOWN:
+            raise ValueError(f"param 'unknown' must be one of {UNKNOWN}, not {unknown!r}")
+        if "state" not in rows:
+            raise InputError("input lacks column 'state'")
+        out = pd.DataFrame(index=rows.index)
+        out["state"] = rows["state"]
+        if "date" in rows:
+            dates = pd.to_datetime(rows["date"], errors="coerce")
+            if dates.isna().any():
+                row = _bad_row(dates.isna().to_numpy(), rows.index)
+                raise InputError(f"column 'date' row {row}: {rows['date'][row]!r} is not a date")
+            out[CALENDAR] = calendar_features(dates).set_axis(rows.index)
+        else:
+            missing = [c for c in CALENDAR if c not in rows]
+            if missing:
+                raise InputError(f"input needs column 'date' (or every calendar column); it lacks {missing}")
+            out[CALENDAR] = rows[CALENDAR]
+        unseen = ~out["state"].astype(str).isin(self.states).to_numpy()
+        if unseen.any() and unknown == "error":
+            row = _bad_row(unseen, rows.index)
+            raise UnknownCategoryError(f"column 'state' row {row}: unknown category {rows['state'][row]!r}; "
+                                       f"the model knows {len(self.states)} states")
+        out["unknown_category"] = unseen
+        given = rows["population"] if "population" in rows else pd.Series(np.nan, index=rows.index)
+        looked_up = [self._population(s, int(y)) for s, y in zip(out["state"].astype(str), out["year"])]
+        out["population_year"] = np.where(given.notna(), out["year"], [y for _, y in looked_up])
+        out["population"] = np.where(given.notna(), given, [p for p, _ in looked_up])
+        return out
+
+    def _population(self, state: str, year: int) -> tuple[float, float]:
+        """(population, year used): the row's year if the table has it, else the nearest year it has."""
+        years = self.population.get(state)
+        if not years:
+            return np.nan, np.nan
+        used = min(years, key=lambda y: (abs(y - year), -y))
+        return years[used], used
+
+    def score(self, rows: pd.DataFrame, unknown: str = "error") -> pd.DataFrame:
+        """Caller rows -> ``OUTPUT_COLUMNS`` (fresh 0..n-1 index)."""
+        features = self.features(rows, unknown)
+        prediction = self.pipeline.predict(features[FEATURES]) if len(features) else np.empty(0)
+        return pd.DataFrame({"prediction": prediction,
+                             "population_year": features["population_year"].astype("float64").to_numpy(),
+                             "unknown_category": features["unknown_category"].to_numpy(bool)})
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        return self.score(model_input, unknown=(params or {}).get("unknown", "error"))
+
+
+def signature_for(example: pd.DataFrame, model: DemandModel):
+    """Inputs: ``state`` (string, required); ``date`` (any: a date, a datetime or ISO text), ``population``
+    and the calendar columns optional (the long form); outputs ``OUTPUT_COLUMNS``; param ``unknown``."""
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types import ColSpec, Schema
+    from mlflow.types.schema import AnyType
+
+    inputs = Schema([ColSpec(AnyType(), "date", required=False), ColSpec("string", "state"),
+                     ColSpec(AnyType(), "population", required=False),
+                     *[ColSpec("long", c, required=False) for c in CALENDAR]])
+    inferred = infer_signature(example, model.score(example), params={"unknown": "error"})
+    return ModelSignature(inputs=inputs, outputs=inferred.outputs, params=inferred.params)

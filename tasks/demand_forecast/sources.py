@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tasks.demand_forecast.schema import holiday_names
+
 POPULATION_FILE = "state_population_2017_2022.csv"
 CLIMATE_FILE = "state_climate.csv"
 SALES_COLUMNS = ["Date", "State", "Units Sold"]
@@ -41,13 +43,9 @@ def default_population() -> pd.DataFrame:
 
 
 def holiday_factor(dates: pd.DatetimeIndex) -> np.ndarray:
-    """Demand multiplier per date: July 4, Memorial Day (last Monday of May), Labor Day (first Monday of Sep)."""
-    month, day, monday = dates.month, dates.day, dates.weekday == 0
-    factor = np.ones(len(dates))
-    factor[(month == 7) & (day == 4)] = HOLIDAY_FACTOR["july_4"]
-    factor[(month == 5) & monday & (day >= 25)] = HOLIDAY_FACTOR["memorial_day"]
-    factor[(month == 9) & monday & (day <= 7)] = HOLIDAY_FACTOR["labor_day"]
-    return factor
+    """Demand multiplier per date: ``HOLIDAY_FACTOR`` on the holidays of :func:`schema.holiday_names`, else 1."""
+    names = holiday_names(dates)
+    return np.array([HOLIDAY_FACTOR.get(n, 1.0) for n in names]) if len(names) else np.ones(0)
 
 
 def climate_factor(climate: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from smelter import catalog, lake, quality
 from smelter.hooks import retry_transient
 from smelter.naming import DEMAND_FORECAST as P
+from smelter.results import ModelRegistered, ModelTrained
 from smelter.settings import Settings
 from smelter.spark import get_spark
 from smelter.tracking import configure_mlflow
@@ -22,7 +23,7 @@ from tasks.demand_forecast.model import ForecasterParams
 from tasks.demand_forecast.refine import (POPULATION_ID, SALES_RAW, check_population_covers,
                                           refine_sales, unpivot_population)
 from tasks.demand_forecast.sources import write_raw_sources
-from tasks.demand_forecast.train import train_and_track
+from tasks.demand_forecast.train import register_forecaster, train_and_track
 
 SPARK_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], timeout_seconds=1800,
                   retry_condition_fn=retry_transient)
@@ -111,7 +112,15 @@ def build_features_stage(settings: Settings, test_start: str) -> dict:
 
 @task(name=P.task("train-forecaster"), cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5,
       timeout_seconds=1800)
-def train_forecaster_stage(settings: Settings, params: ForecasterParams) -> dict:
-    """Fit, track, register (idempotent: a retry reuses the run's registered version)."""
+def train_forecaster_stage(settings: Settings, params: ForecasterParams) -> ModelTrained:
+    """Fit, evaluate and log one MLflow run (a retry makes a new run; nothing is registered here)."""
     configure_mlflow(settings)
     return train_and_track(settings, params)
+
+
+@task(name=P.task("register-forecaster"), cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=retry_transient)
+def register_forecaster_stage(settings: Settings, trained: ModelTrained) -> ModelRegistered:
+    """Register the run's model and apply the champion rule; a retry reuses the run's version."""
+    configure_mlflow(settings)
+    return register_forecaster(trained)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from smelter.expectations import expect_between, expect_in_set, expect_not_null, expect_schema, expect_unique
-from tasks.demand_forecast.features import GOLD_COLUMNS
+from tasks.demand_forecast.schema import GOLD_COLUMNS
 
 GOLD_TYPES = {"date": "date", "state": "string", "year": "integer", "month": "integer",
               "day_of_year": "integer", "day_of_week": "integer", "week_of_year": "integer",

@@ -1,32 +1,38 @@
 """Train the forecaster on gold, track it in MLflow, register it and apply the champion rule.
 
-``train_and_track`` is the one function that touches MLflow: parameters, test
-RMSE / MAE / MAPE for the model and the seasonal-naive baseline, the gold
-dataset as a run input with its digest, the model with signature and input
-example, feature-importance and forecast-vs-actual plots, then registration of
-a new ``demand-forecast`` version and the champion decision.
+``train_and_track`` logs the run: parameters, test RMSE / MAE / MAPE for the model and the
+seasonal-naive baseline, the gold dataset as a run input with its digest, feature-importance and
+forecast-vs-actual plots, and the registered form (:class:`~tasks.demand_forecast.model.DemandModel`
+with its own code, signature, a short-form input example and pip requirements).
+``register_forecaster`` then registers a ``demand-forecast`` version and applies the champion rule;
+it is its own step so that a retry of it never trains (nor registers) twice.
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
 from smelter import lake
 from smelter.naming import DEMAND_FORECAST as P
-from smelter.settings import Settings
+from smelter.portable import code_tree
 from smelter.registry import register_and_promote
+from smelter.results import ModelRegistered, ModelTrained
+from smelter.settings import Settings
 from smelter.tracking import experiment_id, pip_requirements
 from tasks.demand_forecast import plots
 from tasks.demand_forecast.evaluate import evaluate
-from tasks.demand_forecast.features import FEATURES, TARGET
-from tasks.demand_forecast.model import ForecasterParams, feature_importance, fit_forecaster, predict
+from tasks.demand_forecast.schema import FEATURES, TARGET
+from tasks.demand_forecast.model import (DemandModel, ForecasterParams, feature_importance, fit_forecaster,
+                                         population_table, predict, signature_for)
 
 MODEL_NAME = P.model_name
 EXPERIMENT = P.experiment
-SKOPS_TRUSTED = ["collections.OrderedDict", "lightgbm.basic.Booster", "lightgbm.sklearn.LGBMRegressor",
-                 "tasks.demand_forecast.model.CategoryCast"]
+CHAMPION_METRIC = "test_rmse"
+PORTABLE = ["tasks.demand_forecast.model", "tasks.demand_forecast.schema"]  # logged with the model
 
 
 def split_frames(gold: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,37 +44,53 @@ def split_frames(gold: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def train_and_track(settings: Settings, params: ForecasterParams, model_name: str = MODEL_NAME) -> dict:
-    """Fit on gold's train rows, evaluate on its test rows, log, register, promote; returns a summary."""
+def log_model(model: DemandModel, example: pd.DataFrame):
+    """Log the registered form: the pyfunc with its own code (``PORTABLE``), signature, short-form example
+    and exact pip requirements; returns MLflow's ModelInfo."""
     import mlflow
-    from mlflow.models import infer_signature
+
+    with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
+        code = code_tree(PORTABLE, Path(tmp))
+        return mlflow.pyfunc.log_model(
+            name="model", python_model=model, signature=signature_for(example, model), input_example=example,
+            code_paths=[str(code)], pip_requirements=pip_requirements("lightgbm", "scikit-learn"))
+
+
+def short_form(rows: pd.DataFrame) -> pd.DataFrame:
+    """What a caller sends: ISO ``date`` text and ``state``."""
+    return pd.DataFrame({"date": pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d"), "state": rows["state"]})
+
+
+def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTrained:
+    """Fit on gold's train rows, evaluate on its test rows, log params, metrics, data, plots and the model."""
+    import mlflow
 
     root = settings.data_root
     gold_version = lake.current_version(root, "gold", "demand_features")
     gold_path = lake.data_path(root, "gold", "demand_features", gold_version)
     train, test = split_frames(lake.read_pandas(root, "gold", "demand_features", gold_version))
-    run_name = f"lightgbm-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
+    run_name = f"lightgbm-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     with mlflow.start_run(experiment_id=experiment_id(settings, EXPERIMENT), run_name=run_name) as run:
         mlflow.log_params(asdict(params) | {"features": ",".join(FEATURES), "gold_version": gold_version,
                                             "train_rows": len(train), "test_rows": len(test)})
         dataset = mlflow.data.from_pandas(pd.concat([train, test]), source=str(gold_path),
                                           name=f"gold/demand_features@{gold_version}", targets=TARGET)
         mlflow.log_input(dataset, context="training")
-        model = fit_forecaster(train, params)
-        predicted = predict(model, test)
+        fitted = fit_forecaster(train, params)
+        predicted = predict(fitted, test)
         metrics = evaluate(test, predicted, history=train)
         mlflow.log_metrics(metrics)
-        importance = feature_importance(model)
+        importance = feature_importance(fitted)
         mlflow.log_dict(importance.round(3).to_dict(), "feature_importance.json")
         mlflow.log_figure(plots.importance_figure(importance), "plots/feature_importance.png")
         states = plots.showcase_states(test)
         mlflow.log_figure(plots.forecast_figure(test, predicted, states), "plots/forecast_vs_actual.png")
-        info = mlflow.sklearn.log_model(
-            model, name="model", signature=infer_signature(test[FEATURES], predicted),
-            input_example=test[FEATURES].head(3), pip_requirements=pip_requirements("lightgbm", "scikit-learn"),
-            skops_trusted_types=SKOPS_TRUSTED,
-        )
-        decision = register_and_promote(info.model_uri, model_name, "test_rmse", metrics["test_rmse"],
-                                        higher_is_better=False, run_id=run.info.run_id)
-    return {"run_id": run.info.run_id, "gold_version": gold_version, "metrics": metrics,
-            "promotion": decision.to_dict()}
+        log_model(DemandModel(fitted, population_table(pd.concat([train, test]))), short_form(test.head(3)))
+    return ModelTrained(run.info.run_id, EXPERIMENT, gold_version, metrics)
+
+
+def register_forecaster(trained: ModelTrained, model_name: str = MODEL_NAME) -> ModelRegistered:
+    """Register the run's model and move ``@champion`` only on a lower test RMSE (idempotent per run)."""
+    decision = register_and_promote(f"runs:/{trained.run_id}/model", model_name, CHAMPION_METRIC,
+                                    trained.metrics[CHAMPION_METRIC], higher_is_better=False, run_id=trained.run_id)
+    return ModelRegistered(decision.model_name, decision.version, decision.promoted, decision.reason)

@@ -3,9 +3,13 @@ and the pyfunc model logged with its preprocessing, draws and chosen threshold.
 """
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from smelter.portable import code_tree
 from smelter.settings import Settings
 from smelter.tracking import pip_requirements
 from tasks.heart_risk import plots
@@ -15,6 +19,8 @@ from tasks.heart_risk.predictive import draw_probabilities
 from tasks.heart_risk.model import HeartRiskModel, signature_for
 from tasks.heart_risk.schema import FEATURES, TARGET
 
+PORTABLE = ["tasks.heart_risk.model", "tasks.heart_risk.predictive", "tasks.heart_risk.preprocess",
+            "tasks.heart_risk.schema"]  # logged with the model: everything it needs to load and score
 SHOWCASE = 4  # test patients whose posterior-predictive distribution is plotted
 
 
@@ -57,6 +63,8 @@ def evaluate_and_log(settings: Settings, run_id: str, min_recall: float, level: 
         mlflow.log_figure(plots.predictive_figure(result["probs"]["test"][picked], test[TARGET].to_numpy()[picked],
                                                   test["patient_id"].to_numpy()[picked], level),
                           "plots/posterior_predictive.png")
-        mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature_for(example, model),
-                                input_example=example, pip_requirements=pip_requirements())
+        with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
+            mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature_for(example, model),
+                                    input_example=example, code_paths=[str(code_tree(PORTABLE, Path(tmp)))],
+                                    pip_requirements=pip_requirements())
     return {"threshold": result["threshold"], **result["metrics"]}

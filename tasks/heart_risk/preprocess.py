@@ -57,7 +57,9 @@ def type_patients(df: pd.DataFrame, source: str = "input", target: bool = True) 
 
 
 class UnknownCategoryError(ValueError):
-    """A categorical value the model never saw in training."""
+    """A categorical value the model never saw in training; ``client_error``: the caller's input is at fault."""
+
+    client_error = True
 
 
 @dataclass
@@ -104,12 +106,19 @@ class HeartPreprocessor:
         unseen = ~values.isin(levels).to_numpy()
         if unseen.any():
             row = values.index[unseen.argmax()]
-            if unknown == "error":
+            if unknown not in ("flag", "marginal"):
                 raise UnknownCategoryError(
                     f"{source}: column {column!r} row {row}: unknown category {values[row]!r}; "
                     f"known: {list(levels)}")
             out[unseen] = [self.frequencies[column][lv] for lv in levels[1:]]
         return out
+
+    def unseen(self, df: pd.DataFrame) -> np.ndarray:
+        """Per row: True where any categorical value is not one the model knows (what ``unknown="flag"`` flags)."""
+        flags = np.zeros(len(df), dtype=bool)
+        for column, levels in CATEGORIES.items():
+            flags |= ~df[column].astype("string").str.strip().isin(levels).to_numpy(dtype=bool, na_value=False)
+        return flags
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)

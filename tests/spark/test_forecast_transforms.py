@@ -3,7 +3,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tasks.demand_forecast.features import GOLD_COLUMNS, build_gold
+from tasks.demand_forecast.features import build_gold
+from tasks.demand_forecast.schema import GOLD_COLUMNS
 from tasks.demand_forecast.refine import refine_sales, unpivot_population
 
 

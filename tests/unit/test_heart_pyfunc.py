@@ -22,7 +22,8 @@ def model() -> HeartRiskModel:
 def test_score_returns_probability_interval_and_label(model):
     raw = pd.DataFrame(RAW).drop(columns="HeartDisease")
     out = model.score(raw)
-    assert list(out.columns) == ["probability", "lower", "upper", "label"] and len(out) == 6
+    assert list(out.columns) == ["probability", "lower", "upper", "label", "unknown_category"] and len(out) == 6
+    assert not out["unknown_category"].any()
     assert ((out["lower"] <= out["probability"]) & (out["probability"] <= out["upper"])).all()
     assert out["label"].tolist() == (out["probability"] >= 0.4).astype(int).tolist()
 
@@ -52,7 +53,7 @@ def test_pyfunc_round_trip_through_the_registry(model, settings):
     patients.loc[2, "RestingBP"] = np.nan
     scored = score_pandas(loaded, patients, ["patient_id"], mini_batch_size=4)
     expected = model.score(patients)
-    assert list(scored.columns) == ["patient_id", "probability", "lower", "upper", "label",
+    assert list(scored.columns) == ["patient_id", "probability", "lower", "upper", "label", "unknown_category",
                                     "model_name", "model_version"]
     np.testing.assert_allclose(scored["probability"], expected["probability"])
     np.testing.assert_allclose(scored["upper"], expected["upper"])
