@@ -22,6 +22,10 @@ from smelter.registry import input_columns, resolve
 SPARK_MIN_ROWS = 2_000_000  # engine="auto" switches to Spark above this many input rows
 
 
+class RejectedRowsError(ValueError):
+    """Rows the model rejects (an unknown category, an unreadable value), named by source, column and row."""
+
+
 class MissingColumnsError(ValueError):
     """An input lacks columns the model (or the output keys) needs."""
 
@@ -108,7 +112,12 @@ def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[st
 
     def predict(start: int) -> pd.DataFrame:
         batch = features.iloc[start:start + mini_batch_size]
-        return prediction_frame(model.pyfunc.predict(batch, params=params), len(batch))
+        try:
+            return prediction_frame(model.pyfunc.predict(batch, params=params), len(batch))
+        except Exception as exc:
+            if getattr(exc, "client_error", False):  # bad input (e.g. an unknown category): name the source
+                raise RejectedRowsError(f"{source}: {exc}") from exc
+            raise
 
     if max_concurrency == 1 or len(starts) <= 1:
         parts = [predict(s) for s in starts]

@@ -73,7 +73,10 @@ def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_sec
             predictions = await batcher.predict(served, request_columns(await request.body(), served, max_rows))
         except RequestError as exc:
             return _error(exc.status, exc.message)
-        except Exception as exc:  # the model itself failed on input that passed the checks
+        except Exception as exc:
+            if getattr(exc, "client_error", False):  # the model rejects the input (e.g. an unknown category)
+                return _error(422, f"model {served.name} v{served.version}: {exc}")
+            # the model itself failed on input that passed the checks
             log.exception("prediction failed")
             return _error(500, f"model {served.name} v{served.version} failed: {type(exc).__name__}: {exc}")
         result = {"predictions": jsonable(predictions), "model": served.name, "version": served.version}

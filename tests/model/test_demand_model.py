@@ -130,3 +130,22 @@ def test_a_registered_model_copied_elsewhere_loads_and_scores_without_the_projec
 def test_gold_calendar_is_the_model_calendar():
     gold = gold_rows()
     pd.testing.assert_frame_equal(gold[CALENDAR].reset_index(drop=True), calendar_features(gold["date"]))
+
+
+def test_batch_scoring_rejects_an_unknown_state_naming_file_row_and_value_or_flags_it(settings, tmp_path):
+    from smelter.scoring import RejectedRowsError
+    from tasks.common.score import score_to_gold
+
+    configure_mlflow(settings)
+    lake.publish_pandas(gold_rows(), settings.data_root, "gold", "demand_features")
+    register_forecaster(train_and_track(settings, ForecasterParams(num_iterations=10, seed=1)), "demand-test")
+    path = tmp_path / "rows.csv"
+    pd.DataFrame({"date": ["2022-02-01", "2022-02-02"], "state": ["Ohio", "Atlantis"]}).to_csv(path, index=False)
+    uri = "models:/demand-test@champion"
+    with pytest.raises(RejectedRowsError, match=r"rows\.csv: column 'state' row 1: unknown category 'Atlantis'"):
+        score_to_gold(settings, uri, "demand_predictions", ["date", "state"], path, engine="pandas")
+    assert lake.list_versions(settings.data_root, "gold", "demand_predictions") == []
+    pub = score_to_gold(settings, uri, "demand_predictions", ["date", "state"], path, engine="pandas",
+                        params={"unknown": "flag"})
+    out = pd.read_parquet(next(p for p in pub.path.glob("*.parquet")))
+    assert out["unknown_category"].tolist() == [False, True] and out["population_year"].tolist()[0] == 2022
