@@ -22,7 +22,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 POOL = "smelter-process"
 CONCURRENCY = 2  # SQLite reports "database is locked" under many concurrent runs (Prefect #19771, #10188)
-DEMO_RUN = ["design-network/monthly", "-p", "n_cities=6", "-p", "thresholds=[0, 50, 500]"]
+DEMO_RUN = ["network-design/monthly", "-p", "n_cities=6", "-p", "thresholds=[0, 50, 500]"]
 
 
 def prefect_env(home: Path, port: int, db_url: str | None = None, **extra: str) -> dict[str, str]:

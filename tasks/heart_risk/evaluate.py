@@ -41,6 +41,17 @@ def showcase(probs: np.ndarray, k: int = SHOWCASE) -> np.ndarray:
     return order[np.linspace(0, len(order) - 1, k).round().astype(int)]
 
 
+def log_heart_model(model: HeartRiskModel, example: pd.DataFrame):
+    """Log the registered form in the active run: the pyfunc with its own code (``PORTABLE``), signature,
+    input example and exact pip requirements; returns MLflow's ModelInfo."""
+    import mlflow
+
+    with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
+        return mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature_for(example, model),
+                                       input_example=example, code_paths=[str(code_tree(PORTABLE, Path(tmp)))],
+                                       pip_requirements=pip_requirements())
+
+
 def evaluate_and_log(settings: Settings, run_id: str, min_recall: float, level: float) -> dict:
     """Evaluate the run's draws, log metrics, threshold table, plots and the model; returns metrics + threshold."""
     import mlflow
@@ -63,8 +74,5 @@ def evaluate_and_log(settings: Settings, run_id: str, min_recall: float, level: 
         mlflow.log_figure(plots.predictive_figure(result["probs"]["test"][picked], test[TARGET].to_numpy()[picked],
                                                   test["patient_id"].to_numpy()[picked], level),
                           "plots/posterior_predictive.png")
-        with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
-            mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature_for(example, model),
-                                    input_example=example, code_paths=[str(code_tree(PORTABLE, Path(tmp)))],
-                                    pip_requirements=pip_requirements())
+        log_heart_model(model, example)
     return {"threshold": result["threshold"], **result["metrics"]}
