@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-TIERS := unit spark flow serving deploy
+TIERS := unit model spark flow serving deploy
 
 .PHONY: setup run test $(addprefix test-,$(TIERS)) lint bench ui prefect-ui serve clean server deploy worker demo
 
@@ -31,7 +31,8 @@ run: $(STAMP)        ## every pipeline, end to end, on the embedded defaults
 test: $(STAMP)       ## the whole test suite
 	$(PY) -m pytest -q
 
-# One tier: make test-unit (no JVM, no servers: seconds), test-spark, test-flow, test-serving, test-deploy.
+# One tier: make test-unit (no JVM, servers or MLflow store: seconds), test-model, test-spark, test-flow,
+# test-serving, test-deploy.
 $(addprefix test-,$(TIERS)): $(STAMP)
 	$(PY) -m pytest -q -m $(@:test-%=%)
 

@@ -1,12 +1,11 @@
 """Tiny real models for the scoring tests: a LightGBM forecaster with a categorical ``state``, and a
-pyfunc returning a DataFrame (as the heart model does), registered in a temporary MLflow store."""
+pyfunc returning a DataFrame (as the heart model does), registered in a temporary MLflow store.
+
+Order independence: each module builds its own store (``store``), and each test gets a lake of its own
+(``settings``), so no test sees what another test published or registered."""
 from __future__ import annotations
 
-import atexit
-import functools
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +13,13 @@ import pandas as pd
 import pytest
 from mlflow.pyfunc import PythonModel
 
+from smelter.settings import SparkSettings, load_settings
 from smelter.tracking import configure_mlflow
 
 FEATURES = ["state", "year", "month", "day_of_year", "day_of_week", "week_of_year",
             "is_weekend", "is_holiday", "population"]
 STATES = ["Ohio", "Texas", "Utah"]
+TEST_SPARK = SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g")
 
 
 def tiny_features(n_days: int = 20, seed: int = 0) -> pd.DataFrame:
@@ -96,21 +97,9 @@ class IntervalModel(PythonModel):
                              "label": (p >= 0.5).astype("int64")})
 
 
-@functools.cache
-def shared_store():
-    """One temporary store per test session, shared by the unit and Spark scoring tests (removed at exit)."""
-    root = Path(tempfile.mkdtemp(prefix="smelter-scoring-tests-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    return make_store(root)
-
-
 def make_store(root: Path):
     """Settings rooted in ``root`` with both tiny models registered @champion; returns (settings, forecaster)."""
-    from smelter.settings import SparkSettings, load_settings
-    from smelter.tracking import configure_mlflow
-
-    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
-                             spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
+    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns", spark=TEST_SPARK)
     configure_mlflow(settings)
     fitted = register_forecaster(settings)
     register_interval_model(settings)
@@ -118,12 +107,16 @@ def make_store(root: Path):
 
 
 @pytest.fixture(scope="module")
-def store():
-    """The tiny forecaster @champion and a DataFrame-returning model, in a temporary MLflow store."""
-    return shared_store()
+def store(tmp_path_factory):
+    """This module's own temporary MLflow store holding the tiny forecaster @champion and a DataFrame-returning
+    model; tests only read it (registering costs seconds, so it is built once per module, not per session)."""
+    return make_store(tmp_path_factory.mktemp("scoring-store"))
 
 
 @pytest.fixture()
-def settings(store):
-    configure_mlflow(store[0])
-    return store[0]
+def settings(store, tmp_path):
+    """MLflow on the module's store, a lake of this test's own in ``tmp_path`` (tests never see each other's
+    published datasets)."""
+    own = load_settings(data_root=tmp_path / "lake", mlruns_root=store[0].mlruns_root, spark=TEST_SPARK)
+    configure_mlflow(own)
+    return own

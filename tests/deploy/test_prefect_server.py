@@ -133,4 +133,7 @@ def test_ui_deployments_page_in_headless_chromium(prefect_server, tmp_path):
         assert flow in dom and deployment in dom, f"{name} not on the UI's deployments page"
     shot.unlink(missing_ok=True)
     run(f"--screenshot={shot}", profile="shot")
-    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR", "the screenshot is not a PNG"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (1400, 1000)  # --window-size
+    assert len(png) > 10_000  # a drawn page, not an empty canvas

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import settings, store, shared_store, tiny_features
+from scoring_models import settings, store, tiny_features
 
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark

@@ -4,11 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smelter import lake
-from smelter.tracking import configure_mlflow
 from tasks.demand_forecast.evaluate import evaluate, regression_metrics, seasonal_naive
 from tasks.demand_forecast.schema import GOLD_COLUMNS
-from tasks.demand_forecast.model import ForecasterParams, fit_forecaster, predict
 from tasks.demand_forecast.train import split_frames
 
 
@@ -49,16 +46,6 @@ def test_evaluate_without_history_is_a_clear_error():
     test = tiny_gold().query("split == 'test'")
     with pytest.raises(ValueError, match="a year of history"):
         evaluate(test, np.zeros(len(test)), history=test.iloc[:0])
-
-
-def test_model_handles_unseen_state_and_is_deterministic():
-    gold = tiny_gold()
-    train, test = split_frames(gold)
-    a = predict(fit_forecaster(train, ForecasterParams(num_iterations=20, seed=3)), test)
-    b = predict(fit_forecaster(train, ForecasterParams(num_iterations=20, seed=3)), test)
-    np.testing.assert_array_equal(a, b)
-    odd = test.head(2).assign(state="Atlantis")
-    assert np.isfinite(predict(fit_forecaster(train, ForecasterParams(num_iterations=20)), odd)).all()
 
 
 def test_split_frames_needs_both_parts():

@@ -147,7 +147,7 @@ def _inner_run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makeconftest(CONFTEST.read_text())
     pytester.makeini(
         "[pytest]\naddopts = --strict-markers -p no:cacheprovider\n"
-        "markers =\n    unit\n    spark\n    flow\n    serving\n    deploy\n"
+        "markers =\n    unit\n    model\n    spark\n    flow\n    serving\n    deploy\n"
     )
     return pytester.runpytest_inprocess(*args)
 

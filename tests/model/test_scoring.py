@@ -1,16 +1,17 @@
+"""Batch scoring against tiny real models registered in this module's own temporary MLflow store."""
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from mlflow.pyfunc import PythonModel
-from scoring_models import settings, store, FEATURES, shared_store, tiny_features
+from scoring_models import settings, store, FEATURES, tiny_features
 
 from smelter import lake
 from smelter.registry import input_columns
-from smelter.scoring import MissingColumnsError, check_columns, choose_engine, load_model, score_pandas
+from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
-from tasks.common.score import ScoringInputError, published_summary, read_input, score_to_gold
+from tasks.common.score import published_summary, score_to_gold
 
 KEYS = ["date", "state"]
 OUT = [*KEYS, "prediction", "model_name", "model_version"]
@@ -25,12 +26,6 @@ def forecaster(settings):
 def rows():
     """Held-out-like rows, shuffled so order matters, with an extra column the model does not use."""
     return tiny_features().sample(frac=1.0, random_state=1).reset_index(drop=True)
-
-
-def test_check_columns_names_missing_columns_and_source():
-    with pytest.raises(MissingColumnsError, match=r"x\.csv lacks column\(s\) \['month', 'population'\]"):
-        check_columns(["state", "year"], ["state", "month", "population"], "x.csv")
-    check_columns(["a", "b", "extra"], ["a", "b"], "ok.csv")
 
 
 def test_alias_resolves_to_name_and_version(forecaster):
@@ -101,26 +96,6 @@ def test_default_input_is_the_held_out_rows_of_gold(settings):
     test = gold[gold["split"] == "test"]
     assert len(out) == len(test) == summary["rows"] == 15
     assert out["date"].tolist() == test["date"].tolist()
-
-
-def test_unsupported_or_unreadable_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ScoringInputError, match=r"rows\.txt: unsupported file type"):
-        read_input(tmp_path / "rows.txt")
-    broken = tmp_path / "broken.parquet"
-    broken.write_bytes(b"not parquet")
-    with pytest.raises(ScoringInputError, match=r"broken\.parquet is unreadable"):
-        read_input(broken)
-    with pytest.raises(ScoringInputError, match=r"absent\.csv does not exist"):
-        read_input(tmp_path / "absent.csv")
-
-
-def test_auto_engine_picks_spark_for_big_inputs_or_a_cluster():
-    assert choose_engine("auto", 100, "local[*]", spark_min_rows=1000) == "pandas"
-    assert choose_engine("auto", 5000, "local[*]", spark_min_rows=1000) == "spark"
-    assert choose_engine("auto", 100, "spark://head:7077") == "spark"
-    assert choose_engine("pandas", 10**9, "spark://head:7077") == "pandas"
-    with pytest.raises(ValueError, match="engine must be"):
-        choose_engine("dask", 1, "local[*]")
 
 
 class ShiftedModel(PythonModel):
