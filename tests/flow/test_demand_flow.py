@@ -27,9 +27,9 @@ def test_whole_pipeline_publishes_layers_registers_champion_and_scores(flow_sett
     bronze = lake.read_pandas(root, "bronze", "daily_sales")
     assert {"_source_file", "_source_sha256", "_ingested_at", "_flow_run_id"} <= set(bronze.columns)
 
-    assert model["promotion"]["promoted"] and model["promotion"]["version"] == "1"
+    assert model["registered"].promoted and model["registered"].version == "1"
     champion = MlflowClient().get_model_version_by_alias("demand-forecast", "champion")
-    assert champion.run_id == model["run_id"]
+    assert champion.run_id == model["trained"].run_id
 
     folder = lake.data_path(root, "gold", "demand_predictions")
     parquet, csv = pd.read_parquet(folder / "predictions.parquet"), pd.read_csv(folder / "predictions.csv")
