@@ -17,7 +17,8 @@ import pandas as pd
 
 from bench import pandas_peer
 from bench.measure import measure, print_table
-from smelter import lake
+from smelter.catalog import BRONZE_DAILY_SALES, BRONZE_STATE_POPULATION, GOLD_DEMAND_PREDICTIONS
+from smelter.lake import Lake
 from smelter.settings import load_settings
 from smelter.spark import get_spark
 from smelter.tracking import configure_mlflow
@@ -44,34 +45,34 @@ def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[lis
     paths = stage("generate raw sources", lambda: generate_sources.fn(settings, start, end, None),
                   lambda p: sum(1 for _ in open(p["daily_sales"])) - 1)
     stage("spark session start", lambda: get_spark(settings.spark), lambda _: 0)
-    stage("ingest sales -> bronze", lambda: ingest_sales.fn(settings, paths["daily_sales"]), lambda o: o["rows"])
+    stage("ingest sales -> bronze", lambda: ingest_sales.fn(settings, paths["daily_sales"]), lambda o: o.rows)
     stage("ingest population -> bronze", lambda: ingest_population.fn(settings, paths["state_population"]),
-          lambda o: o["rows"])
+          lambda o: o.rows)
     stage("refine population -> silver (+GX)", lambda: refine_population_stage.fn(settings, start, end),
-          lambda o: o["rows"])
-    stage("refine sales -> silver (+GX)", lambda: refine_sales_stage.fn(settings, start, end), lambda o: o["rows"])
-    stage("build gold (+GX)", lambda: build_features_stage.fn(settings, test_start), lambda o: o["rows"])
+          lambda o: o.rows)
+    stage("refine sales -> silver (+GX)", lambda: refine_sales_stage.fn(settings, start, end), lambda o: o.rows)
+    stage("build gold (+GX)", lambda: build_features_stage.fn(settings, test_start), lambda o: o.rows)
     trained = stage("train + track", lambda: train_forecaster_stage.fn(settings, ForecasterParams()),
                     lambda o: int(o.metrics["test_rows"]))
     stage("register + champion rule", lambda: register_forecaster_stage.fn(settings, trained), lambda o: 0)
     stage("batch score (in-process)", lambda: published_summary(settings, score_to_gold(
-        settings, DEMAND_FORECAST.model_uri(), "demand_predictions", KEYS, engine="pandas")), lambda o: o["rows"])
+        settings, DEMAND_FORECAST.model_uri(), GOLD_DEMAND_PREDICTIONS, KEYS, engine="pandas")), lambda o: o.rows)
     return rows
 
 
 def transform_peers(settings, test_start: str, out: Path) -> list[list]:
     """The silver+gold transformation alone (no quality gate), Spark warm vs pandas, each writing Parquet."""
-    root, spark = settings.data_root, get_spark(settings.spark)
+    lake, spark = Lake.of(settings), get_spark(settings.spark)
     rows = []
     with measure() as m:
-        gold = features.build_gold(refine.refine_sales(lake.read_spark(spark, root, "bronze", "daily_sales")),
-                                   refine.unpivot_population(lake.read_spark(spark, root, "bronze", "state_population")),
+        gold = features.build_gold(refine.refine_sales(lake.read_spark(spark, BRONZE_DAILY_SALES)),
+                                   refine.unpivot_population(lake.read_spark(spark, BRONZE_STATE_POPULATION)),
                                    test_start)
         gold.write.mode("overwrite").parquet(str(out / "spark_gold"))
     rows.append(["Spark (warm session)", m.seconds, spark.read.parquet(str(out / "spark_gold")).count(), m.peak_mib])
     with measure() as m:
-        sales = lake.read_pandas(root, "bronze", "daily_sales")
-        pop = lake.read_pandas(root, "bronze", "state_population")
+        sales = lake.read_pandas(BRONZE_DAILY_SALES)
+        pop = lake.read_pandas(BRONZE_STATE_POPULATION)
         gold_pd = pandas_peer.build_gold(pandas_peer.refine_sales(sales), pandas_peer.unpivot_population(pop),
                                          test_start)
         gold_pd.to_parquet(out / "pandas_gold.parquet", index=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from prefect import flow
 
 from smelter.artifacts import publish_run_summary
+from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
 from smelter.hooks import notify_failure, run_name
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.settings import load_settings
@@ -59,12 +60,13 @@ def demand_forecast_train(num_leaves: int = 31, num_iterations: int = 300, learn
 def demand_forecast_score(model_uri: str = P.model_uri(), input_path: str | None = None,
                           mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto") -> dict:
     """Score with the pinned model version (default: the held-out rows of gold/demand_features, or any
-    .parquet/.csv with the model's input columns); returns the published gold/demand_predictions version."""
+    .parquet/.csv with the model's input columns); returns ``{"predictions": DatasetPublished}``."""
     settings = load_settings()
     pinned = resolve_model_stage(settings, model_uri)
-    return publish_run_summary(score_to_gold_stage(settings, pinned, "demand_predictions", KEYS, input_path,
-                                                   ("gold", "demand_features"), mini_batch_size, max_concurrency,
-                                                   engine))
+    predictions = score_to_gold_stage(settings, pinned, GOLD_DEMAND_PREDICTIONS, KEYS, input_path,
+                                      GOLD_DEMAND_FEATURES, mini_batch_size, max_concurrency,
+                                      engine)
+    return publish_run_summary({"predictions": predictions})
 
 
 @flow(name=P.flow(), flow_run_name=run_name(P.flow() + "-{start}-to-{end}"), log_prints=True,

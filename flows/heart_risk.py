@@ -16,6 +16,7 @@ from __future__ import annotations
 from prefect import flow
 
 from smelter.artifacts import publish_run_summary
+from smelter.catalog import GOLD_HEART_FEATURES, GOLD_HEART_PREDICTIONS
 from smelter.hooks import notify_failure, run_name
 from smelter.naming import HEART_RISK as P
 from smelter.settings import load_settings
@@ -42,11 +43,11 @@ def heart_risk_train(source: str | None = None, rows: int | None = None, test_fr
     cfg = NutsConfig(chains, samples, warmup, settings.seed, jit, workers, engine=engine, precondition=precondition)
     run_id = sample_posterior_stage(settings, cfg)
     gate = check_convergence_stage(settings, run_id, max_r_hat, min_n_eff)
-    print(gate["message"])
+    print(gate.message)
     evaluation = evaluate_model_stage(settings, run_id, min_recall, level)
-    registry = register_model_stage(settings, run_id, gate, evaluation["test_roc_auc"])
-    print(registry.get("reason"))
-    return publish_run_summary({"versions": {"bronze": bronze, "silver": silver, "gold": gold}, "run_id": run_id,
+    registry = register_model_stage(settings, run_id, gate, evaluation.metrics["test_roc_auc"])
+    print(registry.reason)
+    return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold, "run_id": run_id,
                                 "gate": gate, "evaluation": evaluation, "registry": registry})
 
 
@@ -66,9 +67,10 @@ def heart_risk_score(model_uri: str = P.model_uri(), input_path: str | None = No
     settings = load_settings()
     keys = ["patient_id"] if key_columns is None else key_columns
     pinned = resolve_model_stage(settings, model_uri)
-    return publish_run_summary(score_to_gold_stage(settings, pinned, "heart_predictions", keys, input_path,
-                                                   ("gold", "heart_features"), mini_batch_size, max_concurrency,
-                                                   engine, {"unknown": unknown}))
+    predictions = score_to_gold_stage(settings, pinned, GOLD_HEART_PREDICTIONS, keys, input_path,
+                                      GOLD_HEART_FEATURES, mini_batch_size, max_concurrency,
+                                      engine, {"unknown": unknown})
+    return publish_run_summary({"predictions": predictions})
 
 
 @flow(name=P.flow(), flow_run_name=run_name(P.flow()), log_prints=True, timeout_seconds=4 * 3600,

@@ -39,8 +39,8 @@ def network_design(thresholds: list[float] = [0.0, 10.0, 50.0, 200.0], n_cities:
               "pax_cost_per_km": pax_cost_per_km, "cities_path": cities_path, "demand_path": demand_path}
     run_id = track_network_stage(settings, designs, published["summary"], published["legs"], params)
     report_network_stage(published["summary"])
-    return publish_run_summary({"run_id": run_id, "versions": published["versions"], "checks": checks,
-                                "summary": published["summary"].to_dict("records")})
+    return publish_run_summary({"run_id": run_id, "datasets": published["datasets"], "checks": checks,
+                                "designs": published["designs"]})
 
 
 if __name__ == "__main__":

@@ -1,96 +1,76 @@
 """What a flow run did, where people look: a markdown summary and a table of key numbers in Prefect.
 
-The builders are plain functions of a flow's result dict (whatever the flow returns: dataset
-entries ``{"dataset": "layer/name", "version", "rows", ...}``, ``metrics``/``evaluation`` dicts,
-a champion decision with ``promoted``, a convergence ``gate``, an optimisation ``summary`` list);
-they find those pieces wherever they sit in the dict. ``publish_run_summary`` is the thin task a
-flow calls last: it publishes ``<flow>-summary`` (markdown) and ``<flow>-key-numbers`` (table).
+The builders are plain functions of a flow's result (a dict, possibly nested, whose values are
+:mod:`smelter.results`): they find each kind of result by type (:func:`smelter.results.find`) —
+:class:`DatasetPublished` for rows per layer and quality, :class:`ModelTrained` for metrics and MLflow
+runs, :class:`GateChecked` and :class:`ModelRegistered` for the champion decision, :class:`DesignSolved`
+for the optimisation. ``publish_run_summary`` is the thin task a flow calls last: it publishes
+``<flow>-summary`` (markdown) and ``<flow>-key-numbers`` (table).
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smelter.quality_report import plain
+from smelter.results import DatasetPublished, DesignSolved, GateChecked, ModelRegistered, ModelTrained, find
 
 LAYERS = ("landing", "bronze", "silver", "gold")
-OPTIMISATION_COLUMNS = ["threshold", "status", "open_legs", "total_cost", "gap"]
+UNCHANGED = "source unchanged: nothing new published"
 
 
-def _dicts(value: Any, key: str = "") -> Iterator[tuple[str, dict]]:
-    """Every dict nested in ``value`` (dicts and lists), with the key it sits under."""
-    if isinstance(value, dict):
-        yield key, value
-        for k, v in value.items():
-            yield from _dicts(v, str(k))
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _dicts(v, key)
-
-
-def dataset_rows(result: dict) -> list[dict]:
-    """One row per dataset the run published or checked: layer, dataset, version, rows, detail."""
-    rows = []
-    for key, d in _dicts(result):
-        if isinstance(d.get("dataset"), str) and "/" in d["dataset"]:
-            layer, name = d["dataset"].split("/", 1)
-            detail = d.get("quality") or (f"model {d['model']}, engine {d.get('engine')}" if "model" in d else "")
-            if d.get("new") is False:
-                detail = "source unchanged: nothing new published"
-            rows.append({"layer": layer, "dataset": name, "version": d.get("version"), "rows": d.get("rows"),
-                         "detail": str(detail)})
-        elif key == "versions":  # {layer or dataset name: version} without row counts
-            rows += [{"layer": k if k in LAYERS else "gold", "dataset": "" if k in LAYERS else k,
-                      "version": v, "rows": None, "detail": ""} for k, v in d.items() if isinstance(v, str)]
+def dataset_rows(result: Any) -> list[dict]:
+    """One row per dataset the run published or found unchanged: layer, dataset, version, rows, detail
+    (the quality summary, the predictions' model and engine, or that the source was unchanged)."""
     order = {layer: i for i, layer in enumerate(LAYERS)}
-    return sorted(rows, key=lambda r: order.get(r["layer"], len(LAYERS)))
+    published = sorted(find(result, DatasetPublished), key=lambda d: order.get(d.layer, len(LAYERS)))
+    return [{"layer": d.layer, "dataset": d.name, "version": d.version, "rows": d.rows,
+             "detail": UNCHANGED if not d.new else (d.quality or d.detail or "")} for d in published]
 
 
-def metric_rows(result: dict) -> list[dict]:
-    """Model metrics (numbers under ``metrics`` or ``evaluation``) as name/value rows."""
-    return [{"metric": k, "value": round(float(v), 6)} for key, d in _dicts(result)
-            if key in ("metrics", "evaluation") for k, v in d.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)]
+def metric_rows(result: Any) -> list[dict]:
+    """The metrics of every trained model, as name/value rows."""
+    return [{"metric": k, "value": round(float(v), 6)} for m in find(result, ModelTrained)
+            for k, v in m.metrics.items()]
 
 
-def decisions(result: dict) -> list[str]:
-    """Champion decisions and gates in one line each."""
-    lines = []
-    for key, d in _dicts(result):
-        if "promoted" in d:
-            verdict = "becomes @champion" if d["promoted"] else "not promoted"
-            lines.append(f"{d.get('model_name')} v{d.get('version')} {verdict}: {d.get('reason')}")
-        elif d.get("registered") is False:
-            lines.append(f"not registered: {d.get('reason')}")
-        elif key == "gate" and "passed" in d:
-            lines.append(f"convergence gate {'passed' if d['passed'] else 'FAILED'}: {d.get('message')}")
+def decisions(result: Any) -> list[str]:
+    """Gates, then champion decisions, in one line each."""
+    lines = [f"{g.name} gate {'passed' if g.passed else 'FAILED'}: {g.message}" for g in find(result, GateChecked)]
+    for r in find(result, ModelRegistered):
+        if r.registered:
+            lines.append(f"{r.model_name} v{r.version} {'becomes @champion' if r.promoted else 'not promoted'}: "
+                         f"{r.reason}")
+        else:
+            lines.append(f"{r.model_name} not registered: {r.reason}")
     return lines
 
 
-def optimisation_rows(result: dict) -> list[dict]:
-    """The per-threshold optimisation results (``summary`` records), key columns only."""
-    records = [r for _, d in _dicts(result) if isinstance(d.get("summary"), list) for r in d["summary"]]
-    return [{c: r.get(c) for c in OPTIMISATION_COLUMNS} for r in records if isinstance(r, dict) and "threshold" in r]
+def optimisation_rows(result: Any) -> list[dict]:
+    """One row per optimisation solve: its scenario (e.g. threshold), status, objective, gap, seconds."""
+    return [{**d.scenario, "status": d.status, "objective": d.objective, "gap": d.gap, "seconds": d.seconds}
+            for d in find(result, DesignSolved)]
 
 
 def _table(rows: list[dict]) -> list[str]:
     cell = lambda v: "" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v).replace("|", "\\|"))  # noqa: E731
     head = list(rows[0])
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-            *["| " + " | ".join(cell(r[c]) for c in head) + " |" for r in rows]]
+            *["| " + " | ".join(cell(r.get(c)) for c in head) + " |" for r in rows]]
 
 
-def summary_markdown(flow_name: str, run_name: str, result: dict) -> str:
+def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
     """The run's story: rows per layer, data quality, metrics, champion decision, optimisation."""
     datasets, metrics, verdicts = dataset_rows(result), metric_rows(result), decisions(result)
     lines = [f"# {flow_name}: completed", "", f"Flow run `{run_name}`."]
     if datasets:
         lines += ["", "## Data: rows in and out per layer", "", *_table(datasets)]
-    if any(r["detail"] and "expectations" in r["detail"] for r in datasets):
-        lines += ["", "Every dataset above passed its quality gate before it was published."]
+    if any(d.quality for d in find(result, DatasetPublished)):
+        lines += ["", "Every dataset above with an expectations summary passed its quality gate before it was "
+                      "published."]
     if metrics:
         lines += ["", "## Model metrics", "", *_table(metrics)]
     if verdicts:
@@ -98,25 +78,28 @@ def summary_markdown(flow_name: str, run_name: str, result: dict) -> str:
     if rows := optimisation_rows(result):
         lines += ["", "## Optimisation", "", *_table(rows), "",
                   "All columns per threshold: the table artifact `network-summary`."]
-    run_ids = sorted({d["run_id"] for _, d in _dicts(result) if isinstance(d.get("run_id"), str)})
+    run_ids = sorted({m.run_id for m in find(result, ModelTrained)})
     if run_ids:
         lines += ["", "MLflow run(s): " + ", ".join(f"`{r}`" for r in run_ids)]
     return "\n".join(lines) + "\n"
 
 
-def key_numbers(result: dict) -> list[dict]:
+def key_numbers(result: Any) -> list[dict]:
     """Rows ``{section, name, value}``: rows per dataset, metrics, champion, optimisation headline."""
-    out = [{"section": "rows", "name": f"{r['layer']}/{r['dataset']}".rstrip("/"), "value": r["rows"]}
+    out = [{"section": "rows", "name": f"{r['layer']}/{r['dataset']}", "value": r["rows"]}
            for r in dataset_rows(result) if r["rows"] is not None]
     out += [{"section": "metric", "name": m["metric"], "value": m["value"]} for m in metric_rows(result)]
-    out += [{"section": "champion", "name": f"{d.get('model_name')} v{d.get('version')}", "value": bool(d["promoted"])}
-            for _, d in _dicts(result) if "promoted" in d]
-    if designs := optimisation_rows(result):
-        cheapest = min(designs, key=lambda r: r["total_cost"] if r["total_cost"] is not None else float("inf"))
-        out += [{"section": "optimisation", "name": "designs optimal",
-                 "value": f"{sum(r['status'] == 'optimal' for r in designs)}/{len(designs)}"},
-                {"section": "optimisation", "name": f"cheapest total_cost (threshold {cheapest['threshold']})",
-                 "value": cheapest["total_cost"]}]
+    out += [{"section": "champion", "name": f"{r.model_name} v{r.version}", "value": r.promoted}
+            for r in find(result, ModelRegistered) if r.registered]
+    if designs := find(result, DesignSolved):
+        solved = [d for d in designs if d.objective is not None]
+        out.append({"section": "optimisation", "name": "designs optimal",
+                    "value": f"{sum(d.status == 'optimal' for d in designs)}/{len(designs)}"})
+        if solved:
+            cheapest = min(solved, key=lambda d: d.objective)
+            scenario = ", ".join(f"{k} {v}" for k, v in cheapest.scenario.items())
+            out.append({"section": "optimisation", "name": f"cheapest objective ({scenario})",
+                        "value": cheapest.objective})
     return plain(out)
 
 
@@ -132,8 +115,8 @@ def publish_run_summary(result: dict) -> dict:
     from prefect.runtime import flow_run
 
     flow_name, run_name = flow_run.flow_name, flow_run.name
-    create_markdown_artifact(markdown=summary_markdown(flow_name, run_name, plain(result)),
+    create_markdown_artifact(markdown=summary_markdown(flow_name, run_name, result),
                              key=artifact_key(flow_name, "summary"), description=f"What {run_name} did")
-    create_table_artifact(table=key_numbers(plain(result)) or [{"section": "", "name": "", "value": None}],
+    create_table_artifact(table=key_numbers(result) or [{"section": "", "name": "", "value": None}],
                           key=artifact_key(flow_name, "key-numbers"), description=f"Key numbers of {run_name}")
     return result

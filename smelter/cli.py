@@ -2,7 +2,8 @@
 
 The options are built from the flow function's signature: ``--kebab-case`` per
 parameter; ints, floats and strings as given; lists as comma-separated values;
-booleans as ``--flag``/``--no-flag``. The result is printed as JSON.
+booleans as ``--flag``/``--no-flag``. The result (stage results, :mod:`smelter.results`) is printed
+as JSON.
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ def run_flow_cli(flow: Any, stages: dict[str, Any] | None = None, argv: list[str
     """
     import sys
 
+    from smelter.results import as_plain
     from smelter.settings import load_settings
 
     chosen, options = pick_flow(flow, stages, sys.argv[1:] if argv is None else argv)
@@ -76,5 +78,5 @@ def run_flow_cli(flow: Any, stages: dict[str, Any] | None = None, argv: list[str
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
     result = chosen(**params)
-    print(json.dumps(result, indent=2, default=str))
+    print(json.dumps(as_plain(result), indent=2, default=str))
     return result

@@ -22,6 +22,11 @@ class DatasetPublished:
     detail: str | None = None  # e.g. "model demand-forecast v3, engine pandas"
     path: str | None = None
 
+    @classmethod
+    def of(cls, pub: Any, *, quality: str | None = None, detail: str | None = None) -> DatasetPublished:
+        """The result of a new version ``pub`` (a :class:`smelter.lake.Published`)."""
+        return cls(pub.dataset, pub.version, pub.rows, True, quality, detail, str(pub.path))
+
     @property
     def layer(self) -> str:
         return self.dataset.split("/", 1)[0]
@@ -58,6 +63,10 @@ class ModelRegistered:
     version: str | None  # None when the run was not registered (a gate failed)
     promoted: bool
     reason: str
+
+    @property
+    def registered(self) -> bool:
+        return self.version is not None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter import lake
+from smelter.catalog import Dataset
+from smelter.lake import DatasetNotFoundError, Lake
+from smelter.results import DatasetPublished
 
 
 class RawFileError(ValueError):
@@ -57,22 +59,20 @@ def with_ingestion_metadata(df: pd.DataFrame, source: Path, sha256: str, run_id:
     return out
 
 
-def ingest_csv(path: Path, root: Path, name: str, required: list[str], run_id: str,
-               keep_versions: int = 5) -> dict:
-    """Land ``path`` as bronze/<name>; returns version, rows, sha256 and whether it was new."""
+def ingest_csv(path: Path, lake: Lake, ds: Dataset, required: list[str], run_id: str) -> DatasetPublished:
+    """Land ``path`` as the bronze dataset ``ds``; an unchanged file (same sha256 as the current
+    version) publishes nothing and is reported with ``new`` False."""
     sha = file_sha256(path)
     try:
-        current = lake.manifest(root, "bronze", name)
+        current = lake.manifest(ds)
         if current["metadata"].get("source_sha256") == sha:
-            return {"dataset": f"bronze/{name}", "version": current["version"], "rows": current["rows"],
-                    "sha256": sha, "new": False}
-    except lake.DatasetNotFoundError:
+            return DatasetPublished(ds.key, current["version"], current["rows"], new=False,
+                                    path=str(lake.data_path(ds, current["version"])))
+    except DatasetNotFoundError:
         pass
     df = with_ingestion_metadata(read_raw_csv(path, required), path, sha, run_id)
-    pub = lake.publish_pandas(df, root, "bronze", name,
-                              {"source_file": str(path), "source_sha256": sha, "flow_run_id": run_id},
-                              keep_versions)
-    return {"dataset": f"bronze/{name}", "version": pub.version, "rows": pub.rows, "sha256": sha, "new": True}
+    pub = lake.publish_pandas(ds, df, {"source_file": str(path), "source_sha256": sha, "flow_run_id": run_id})
+    return DatasetPublished.of(pub)
 
 
 def current_run_id() -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter import lake
+from smelter.catalog import Dataset
+from smelter.lake import Lake
 
 HELD_OUT = "test"  # rows of a features dataset whose ``split`` is this are scored by default
 
@@ -61,9 +62,9 @@ def read_input(path: Path) -> pd.DataFrame:
         raise ScoringInputError(f"scoring input {path} is unreadable: {exc}") from exc
 
 
-def read_held_out(root: Path, layer: str, name: str) -> pd.DataFrame:
+def read_held_out(lake: Lake, ds: Dataset) -> pd.DataFrame:
     """The ``split == "test"`` rows of a lake features dataset (without ``split``)."""
-    df = lake.read_pandas(root, layer, name)
+    df = lake.read_pandas(ds)
     return df[df["split"] == HELD_OUT].drop(columns="split").reset_index(drop=True)
 
 
@@ -75,24 +76,24 @@ def read_input_spark(spark, path: Path):
     return spark.read.option("header", True).option("inferSchema", True).csv(str(path))
 
 
-def read_held_out_spark(spark, root: Path, layer: str, name: str):
-    sdf = lake.read_spark(spark, root, layer, name)
+def read_held_out_spark(spark, lake: Lake, ds: Dataset):
+    sdf = lake.read_spark(spark, ds)
     return sdf.where(sdf["split"] == HELD_OUT).drop("split")
 
 
-def held_out_rows(root: Path, layer: str, name: str) -> int:
-    import pyarrow.dataset as ds
+def held_out_rows(lake: Lake, ds: Dataset) -> int:
+    import pyarrow.dataset as pads
 
-    data = ds.dataset(lake.data_path(root, layer, name), format="parquet")
-    return data.count_rows(filter=ds.field("split") == HELD_OUT)
+    data = pads.dataset(lake.parquet_path(ds), format="parquet")
+    return data.count_rows(filter=pads.field("split") == HELD_OUT)
 
 
-def describe_input(root: Path, input_path: str | Path | None, default_input: tuple[str, str]) -> dict:
-    """Where the rows come from: path (None for the lake's held-out rows), source text, columns, row count."""
-    layer, name = default_input
+def describe_input(lake: Lake, input_path: str | Path | None, default_input: Dataset) -> dict:
+    """Where the rows come from: path (None for the lake's held-out rows of ``default_input``), source
+    text, columns, row count."""
     if input_path is None:
-        return {"path": None, "source": f"{layer}/{name} (split == {HELD_OUT!r})",
-                "columns": input_columns(lake.data_path(root, layer, name)),
-                "rows": held_out_rows(root, layer, name)}
+        return {"path": None, "source": f"{default_input.key} (split == {HELD_OUT!r})",
+                "columns": input_columns(lake.parquet_path(default_input)),
+                "rows": held_out_rows(lake, default_input)}
     path = Path(input_path)
     return {"path": path, "source": str(path), "columns": input_columns(path), "rows": count_rows(path)}

@@ -7,7 +7,9 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from smelter.catalog import GOLD_DEMAND_FEATURES, Dataset
 from smelter.registry import resolve
+from smelter.results import DatasetPublished
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
 from tasks.common.score import published_summary, score_to_gold
@@ -21,11 +23,11 @@ def resolve_model_stage(settings: Settings, model_uri: str) -> str:
 
 
 @task(name="common.score-to-gold", cache_policy=NO_CACHE)
-def score_to_gold_stage(settings: Settings, model_uri: str, dataset_name: str, key_columns: list[str],
-                        input_path: str | None = None, default_input: tuple[str, str] = ("gold", "demand_features"),
+def score_to_gold_stage(settings: Settings, model_uri: str, output: Dataset, key_columns: list[str],
+                        input_path: str | None = None, default_input: Dataset = GOLD_DEMAND_FEATURES,
                         mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
-                        params: dict | None = None) -> dict:
-    """Score and publish; returns the published version (dataset, version, path, rows, model, engine)."""
-    pub = score_to_gold(settings, model_uri, dataset_name, key_columns, input_path, default_input,
+                        params: dict | None = None) -> DatasetPublished:
+    """Score and publish ``output``; the published version with model and engine in ``detail``."""
+    pub = score_to_gold(settings, model_uri, output, key_columns, input_path, default_input,
                         mini_batch_size, max_concurrency, engine, params=params)
     return published_summary(settings, pub)

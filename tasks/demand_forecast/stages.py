@@ -9,7 +9,11 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smelter import catalog, lake, quality
+from smelter import catalog, quality
+from smelter.catalog import (BRONZE_DAILY_SALES, BRONZE_STATE_POPULATION, GOLD_DEMAND_FEATURES, SILVER_DAILY_SALES,
+                             SILVER_STATE_POPULATION, Dataset)
+from smelter.lake import Lake
+from smelter.results import DatasetPublished
 from smelter.hooks import retry_transient
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.results import ModelRegistered, ModelTrained
@@ -31,20 +35,19 @@ INGEST_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
                    retry_condition_fn=retry_transient)
 
 
-def gate_and_publish(sdf, settings: Settings, layer: str, name: str, expectations: list, source: str) -> dict:
-    """Validate a Spark frame with its suite; publish it only if every expectation holds.
+def gate_and_publish(sdf, settings: Settings, ds: Dataset, source: str, **suite_args) -> DatasetPublished:
+    """Validate a Spark frame with ``ds``'s suite (``ds.expectations(**suite_args)``); publish it only if
+    every expectation holds.
 
     On local Spark the frame is validated through pandas (laptop-size data: ~5x faster than ~25
     Spark jobs); on a cluster GX runs in Spark.
     """
     local = settings.spark.master.startswith("local")
-    report = quality.validate_spark(sdf, quality.build_suite(f"{layer}.{name}", expectations), f"{layer}/{name}",
-                                    source, via_pandas=local)
+    report = quality.validate_spark(sdf, quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args)),
+                                    ds.key, source, via_pandas=local)
     quality.enforce(report)
-    pub = lake.publish_spark(sdf, settings.data_root, layer, name,
-                             {"source": source, "quality": report.to_dict()}, settings.lake.keep_versions)
-    return {"dataset": f"{layer}/{name}", "version": pub.version, "rows": pub.rows,
-            "quality": report.summary()}
+    pub = Lake.of(settings).publish_spark(ds, sdf, {"source": source, "quality": report.to_dict()})
+    return DatasetPublished.of(pub, quality=report.summary())
 
 
 @task(name=P.task("generate-sources"), cache_policy=NO_CACHE)
@@ -56,56 +59,52 @@ def generate_sources(settings: Settings, start: str, end: str, states: list[str]
 
 
 @task(name=P.task("ingest-sales"), **INGEST_TASK)
-def ingest_sales(settings: Settings, path: str) -> dict:
-    return ingest_csv(Path(path), settings.data_root, "daily_sales", SALES_RAW, current_run_id(),
-                      settings.lake.keep_versions)
+def ingest_sales(settings: Settings, path: str) -> DatasetPublished:
+    return ingest_csv(Path(path), Lake.of(settings), BRONZE_DAILY_SALES, SALES_RAW, current_run_id())
 
 
 @task(name=P.task("ingest-population"), **INGEST_TASK)
-def ingest_population(settings: Settings, path: str) -> dict:
-    return ingest_csv(Path(path), settings.data_root, "state_population", [POPULATION_ID], current_run_id(),
-                      settings.lake.keep_versions)
+def ingest_population(settings: Settings, path: str) -> DatasetPublished:
+    return ingest_csv(Path(path), Lake.of(settings), BRONZE_STATE_POPULATION, [POPULATION_ID], current_run_id())
 
 
 @task(name=P.task("refine-sales"), **SPARK_TASK)
-def refine_sales_stage(settings: Settings, start: str, end: str) -> dict:
+def refine_sales_stage(settings: Settings, start: str, end: str) -> DatasetPublished:
     spark = get_spark(settings.spark)
-    root = settings.data_root
-    source = str(lake.data_path(root, "bronze", "daily_sales"))
-    silver = refine_sales(lake.read_spark(spark, root, "bronze", "daily_sales")).cache()
+    lake = Lake.of(settings)
+    source = str(lake.data_path(BRONZE_DAILY_SALES))
+    silver = refine_sales(lake.read_spark(spark, BRONZE_DAILY_SALES)).cache()
     try:
-        return gate_and_publish(silver, settings, "silver", "daily_sales",
-                                suites.silver_sales(suites.known_states(), start, end), source)
+        return gate_and_publish(silver, settings, SILVER_DAILY_SALES, source,
+                                states=suites.known_states(), start=start, end=end)
     finally:
         silver.unpersist()
 
 
 @task(name=P.task("refine-population"), **SPARK_TASK)
-def refine_population_stage(settings: Settings, start: str, end: str) -> dict:
+def refine_population_stage(settings: Settings, start: str, end: str) -> DatasetPublished:
     """bronze -> silver population; the wide file must have exactly State + year columns and cover
     every year from ``start`` to ``end`` (checked before anything is published)."""
     spark = get_spark(settings.spark)
-    root = settings.data_root
-    source_file = lake.manifest(root, "bronze", "state_population")["metadata"].get("source_file", "")
-    source = str(lake.data_path(root, "bronze", "state_population"))
-    bronze = lake.read_spark(spark, root, "bronze", "state_population")
+    lake = Lake.of(settings)
+    source_file = lake.manifest(BRONZE_STATE_POPULATION)["metadata"].get("source_file", "")
+    source = str(lake.data_path(BRONZE_STATE_POPULATION))
+    bronze = lake.read_spark(spark, BRONZE_STATE_POPULATION)
     check_population_covers(bronze.columns, start, end, source_file or source)
     silver = unpivot_population(bronze)
-    return gate_and_publish(silver, settings, "silver", "state_population",
-                            suites.silver_population(suites.known_states()), source)
+    return gate_and_publish(silver, settings, SILVER_STATE_POPULATION, source, states=suites.known_states())
 
 
 @task(name=P.task("build-features"), **SPARK_TASK)
-def build_features_stage(settings: Settings, test_start: str) -> dict:
+def build_features_stage(settings: Settings, test_start: str) -> DatasetPublished:
     spark = get_spark(settings.spark)
-    root = settings.data_root
-    sales = lake.read_spark(spark, root, "silver", "daily_sales")
-    population = lake.read_spark(spark, root, "silver", "state_population")
+    lake = Lake.of(settings)
+    sales = lake.read_spark(spark, SILVER_DAILY_SALES)
+    population = lake.read_spark(spark, SILVER_STATE_POPULATION)
     gold = build_gold(sales, population, test_start).cache()
-    source = f"{lake.data_path(root, 'silver', 'daily_sales')} + {lake.data_path(root, 'silver', 'state_population')}"
+    source = f"{lake.data_path(SILVER_DAILY_SALES)} + {lake.data_path(SILVER_STATE_POPULATION)}"
     try:
-        return gate_and_publish(gold, settings, "gold", "demand_features",
-                                suites.gold_features(suites.known_states()), source)
+        return gate_and_publish(gold, settings, GOLD_DEMAND_FEATURES, source, states=suites.known_states())
     finally:
         gold.unpersist()
 

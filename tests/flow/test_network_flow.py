@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from smelter import lake
+from smelter.catalog import GOLD_NETWORK_LEGS, GOLD_NETWORK_SUMMARY
+from smelter.lake import Lake
 
 THRESHOLDS = [0.0, 50.0, 500.0]
 
@@ -18,9 +19,9 @@ def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
     result = network_design(thresholds=THRESHOLDS, n_cities=5, city_set="random", seed=3,
                             time_limit_s=20, mip_gap=1e-6)
 
-    root = flow_settings.data_root
-    summary = lake.read_pandas(root, "gold", "network_summary")
-    legs = lake.read_pandas(root, "gold", "network_legs")
+    lake = Lake.of(flow_settings)
+    summary = lake.read_pandas(GOLD_NETWORK_SUMMARY)
+    legs = lake.read_pandas(GOLD_NETWORK_LEGS)
     assert summary["threshold"].tolist() == THRESHOLDS
     # price-and-branch proves optimality at threshold 0; above, within its gap to the LP bound
     assert summary["status"].iloc[0] == "optimal" and "time_limit" not in set(summary["status"])
@@ -30,6 +31,11 @@ def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
     direct = legs[legs["threshold"] == 0.0]
     np.testing.assert_allclose(direct["volume"], direct["direct_demand"], atol=1e-6)
     assert all(r["undelivered"] < 1e-6 and r["extra_components"] == 0 for r in result["checks"])
+    assert [d.scenario["threshold"] for d in result["designs"]] == THRESHOLDS
+    assert [d.status for d in result["designs"]] == summary["status"].tolist()
+    assert {d.dataset: d.version for d in result["datasets"]} == {
+        "gold/network_summary": lake.current_version(GOLD_NETWORK_SUMMARY),
+        "gold/network_legs": lake.current_version(GOLD_NETWORK_LEGS)}
 
     run = MlflowClient().get_run(result["run_id"])
     assert run.data.params["formulation"] == "paths"

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 from scoring_models import register_forecaster, tiny_features
 
-from smelter import lake
+from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
+from smelter.lake import Lake
 from smelter.scoring import MissingColumnsError
 from smelter.tracking import configure_mlflow
 
@@ -14,19 +15,19 @@ def test_score_demand_scores_held_out_gold_then_a_user_file(flow_settings, tmp_p
     configure_mlflow(flow_settings)
     register_forecaster(flow_settings)
     gold = tiny_features()
-    lake.publish_pandas(gold, flow_settings.data_root, "gold", "demand_features")
+    lake = Lake.of(flow_settings)
+    lake.publish_pandas(GOLD_DEMAND_FEATURES, gold)
 
-    held_out = demand_forecast_score()
-    assert held_out["rows"] == (gold["split"] == "test").sum()
-    assert (held_out["dataset"], held_out["model"], held_out["engine"]) == (
-        "gold/demand_predictions", "demand-forecast v1", "pandas")
+    held_out = demand_forecast_score()["predictions"]
+    assert held_out.rows == (gold["split"] == "test").sum()
+    assert (held_out.dataset, held_out.detail) == ("gold/demand_predictions", "model demand-forecast v1, engine pandas")
 
     path = tmp_path / "rows.csv"
     gold.to_csv(path, index=False)
-    from_file = demand_forecast_score(input_path=str(path), mini_batch_size=5, max_concurrency=2)
-    out = pd.read_csv(f"{from_file['path']}/predictions.csv")
+    from_file = demand_forecast_score(input_path=str(path), mini_batch_size=5, max_concurrency=2)["predictions"]
+    out = pd.read_csv(lake.format_path(GOLD_DEMAND_PREDICTIONS, "csv", from_file.version))
     assert out["date"].tolist() == gold["date"].astype(str).tolist()
-    assert lake.current_version(flow_settings.data_root, "gold", "demand_predictions") == from_file["version"]
+    assert lake.current_version(GOLD_DEMAND_PREDICTIONS) == from_file.version
 
     gold.drop(columns=["month"]).to_csv(path, index=False)
     with pytest.raises(MissingColumnsError, match=r"rows\.csv lacks column\(s\) \['month'\]"):

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from smelter import lake
+from smelter.catalog import GOLD_DEMAND_PREDICTIONS
+from smelter.lake import Lake
 from smelter.tracking import configure_mlflow
 from tasks.demand_forecast.model import DemandModel, ForecasterParams, UnknownCategoryError, fit_forecaster, population_table
 from tasks.demand_forecast.schema import CALENDAR, GOLD_COLUMNS, calendar_features
@@ -143,9 +145,9 @@ def test_batch_scoring_rejects_an_unknown_state_naming_file_row_and_value_or_fla
     pd.DataFrame({"date": ["2022-02-01", "2022-02-02"], "state": ["Ohio", "Atlantis"]}).to_csv(path, index=False)
     uri = "models:/demand-test@champion"
     with pytest.raises(RejectedRowsError, match=r"rows\.csv: column 'state' row 1: unknown category 'Atlantis'"):
-        score_to_gold(settings, uri, "demand_predictions", ["date", "state"], path, engine="pandas")
-    assert lake.list_versions(settings.data_root, "gold", "demand_predictions") == []
-    pub = score_to_gold(settings, uri, "demand_predictions", ["date", "state"], path, engine="pandas",
-                        params={"unknown": "flag"})
-    out = pd.read_parquet(next(p for p in pub.path.glob("*.parquet")))
+        score_to_gold(settings, uri, GOLD_DEMAND_PREDICTIONS, ["date", "state"], path, engine="pandas")
+    assert Lake.of(settings).list_versions(GOLD_DEMAND_PREDICTIONS) == []
+    score_to_gold(settings, uri, GOLD_DEMAND_PREDICTIONS, ["date", "state"], path, engine="pandas",
+                  params={"unknown": "flag"})
+    out = Lake.of(settings).read_pandas(GOLD_DEMAND_PREDICTIONS)
     assert out["unknown_category"].tolist() == [False, True] and out["population_year"].tolist()[0] == 2022

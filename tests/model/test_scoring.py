@@ -7,7 +7,8 @@ import pytest
 from mlflow.pyfunc import PythonModel
 from scoring_models import settings, store, FEATURES, tiny_features
 
-from smelter import lake
+from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS, GOLD_HEART_PREDICTIONS
+from smelter.lake import Lake
 from smelter.registry import input_columns
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
@@ -67,15 +68,16 @@ def test_dataframe_returning_pyfunc_gives_its_columns(settings):
 def test_score_to_gold_from_user_file(store, settings, rows, tmp_path, suffix):
     path = tmp_path / f"input{suffix}"
     rows.to_csv(path, index=False) if suffix == ".csv" else rows.to_parquet(path, index=False)
-    pub = score_to_gold(settings, "models:/demand-forecast@champion", "demand_predictions", KEYS, path,
+    pub = score_to_gold(settings, "models:/demand-forecast@champion", GOLD_DEMAND_PREDICTIONS, KEYS, path,
                         mini_batch_size=4, max_concurrency=2, engine="pandas")
-    from_parquet = pd.read_parquet(pub.path / "predictions.parquet")
-    from_csv = pd.read_csv(pub.path / "predictions.csv")
+    lake = Lake.of(settings)
+    from_parquet = lake.read_pandas(GOLD_DEMAND_PREDICTIONS, pub.version)
+    from_csv = pd.read_csv(lake.format_path(GOLD_DEMAND_PREDICTIONS, "csv", pub.version))
     assert pub.rows == len(rows) == len(from_csv)
     assert list(from_parquet.columns) == list(from_csv.columns) == OUT
     assert from_csv["state"].tolist() == rows["state"].tolist()
     np.testing.assert_allclose(from_parquet["prediction"], store[1].predict(rows[FEATURES]))
-    meta = lake.manifest(settings.data_root, "gold", "demand_predictions", pub.version)["metadata"]
+    meta = lake.manifest(GOLD_DEMAND_PREDICTIONS, pub.version)["metadata"]
     assert (meta["model_version"], meta["source"], meta["engine"]) == ("1", str(path), "pandas")
 
 
@@ -83,18 +85,19 @@ def test_missing_feature_column_fails_before_scoring_and_publishes_nothing(setti
     path = tmp_path / "no_population.csv"
     rows.drop(columns="population").to_csv(path, index=False)
     with pytest.raises(MissingColumnsError, match=r"no_population\.csv lacks column\(s\) \['population'\]"):
-        score_to_gold(settings, "models:/demand-forecast@champion", "heart_predictions", KEYS, path)
-    assert lake.list_versions(settings.data_root, "gold", "heart_predictions") == []
+        score_to_gold(settings, "models:/demand-forecast@champion", GOLD_HEART_PREDICTIONS, KEYS, path)
+    assert Lake.of(settings).list_versions(GOLD_HEART_PREDICTIONS) == []
 
 
 def test_default_input_is_the_held_out_rows_of_gold(settings):
     gold = tiny_features()
-    lake.publish_pandas(gold, settings.data_root, "gold", "demand_features")
+    lake = Lake.of(settings)
+    lake.publish_pandas(GOLD_DEMAND_FEATURES, gold)
     summary = published_summary(settings, score_to_gold(settings, "models:/demand-forecast@champion",
-                                                         "demand_predictions", KEYS, engine="pandas"))
-    out = pd.read_parquet(f"{summary['path']}/predictions.parquet")
+                                                         GOLD_DEMAND_PREDICTIONS, KEYS, engine="pandas"))
+    out = lake.read_pandas(GOLD_DEMAND_PREDICTIONS, summary.version)
     test = gold[gold["split"] == "test"]
-    assert len(out) == len(test) == summary["rows"] == 15
+    assert len(out) == len(test) == summary.rows == 15
     assert out["date"].tolist() == test["date"].tolist()
 
 
@@ -143,8 +146,9 @@ def test_params_pass_through_to_predict(settings, shifted, tmp_path):
     assert score_pandas(shifted, df, ["id"])["prediction"].tolist() == [1.0, 2.0, 3.0]  # the default
     path = tmp_path / "rows.csv"
     df.to_csv(path, index=False)
-    pub = score_to_gold(settings, "models:/shifted-model@champion", "heart_predictions", ["id"], path,
+    pub = score_to_gold(settings, "models:/shifted-model@champion", GOLD_HEART_PREDICTIONS, ["id"], path,
                         engine="pandas", params={"scale": -1.0})
-    assert pd.read_parquet(pub.path / "predictions.parquet")["prediction"].tolist() == [-1.0, -2.0, -3.0]
-    meta = lake.manifest(settings.data_root, "gold", "heart_predictions", pub.version)["metadata"]
+    lake = Lake.of(settings)
+    assert lake.read_pandas(GOLD_HEART_PREDICTIONS, pub.version)["prediction"].tolist() == [-1.0, -2.0, -3.0]
+    meta = lake.manifest(GOLD_HEART_PREDICTIONS, pub.version)["metadata"]
     assert meta["params"] == {"scale": -1.0}

@@ -5,6 +5,8 @@ from scoring_models import settings, store, tiny_features
 
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark
+from smelter.catalog import GOLD_DEMAND_PREDICTIONS
+from smelter.lake import Lake
 from tasks.common.score import score_to_gold
 
 KEYS = ["date", "state"]
@@ -36,10 +38,11 @@ def test_score_to_gold_on_spark_writes_readable_predictions(spark, settings, tmp
     rows = tiny_features()
     path = tmp_path / "rows.csv"
     rows.to_csv(path, index=False)
-    pub = score_to_gold(settings, "models:/demand-forecast@champion", "demand_predictions", KEYS, path,
+    pub = score_to_gold(settings, "models:/demand-forecast@champion", GOLD_DEMAND_PREDICTIONS, KEYS, path,
                         engine="spark")
-    out = pd.read_parquet(pub.path / "predictions.parquet").sort_values(KEYS).reset_index(drop=True)
-    csv_parts = sorted((pub.path / "predictions.csv").glob("part-*.csv"))
+    lake = Lake.of(settings)
+    out = lake.read_pandas(GOLD_DEMAND_PREDICTIONS, pub.version).sort_values(KEYS).reset_index(drop=True)
+    csv_parts = sorted(lake.format_path(GOLD_DEMAND_PREDICTIONS, "csv", pub.version).glob("part-*.csv"))
     assert pub.rows == len(out) == len(rows) == sum(len(pd.read_csv(p)) for p in csv_parts)
     expected = score_pandas(load_model("models:/demand-forecast/1"), pd.read_csv(path), KEYS)
     expected = expected.sort_values(KEYS).reset_index(drop=True)

@@ -1,36 +1,44 @@
-"""Run summaries and failure summaries built from flows' result dicts (shapes the flows return)."""
+"""Run summaries and failure summaries built from flows' results (typed results, as the flows return)."""
 from __future__ import annotations
+
+import json
 
 from smelter.artifacts import artifact_key, dataset_rows, decisions, key_numbers, metric_rows, summary_markdown
 from smelter.hooks import DEFAULT_ADVICE, advice, failure_summary
+from smelter.results import DatasetPublished, DesignSolved, GateChecked, ModelRegistered, ModelTrained, as_plain
 
-REFINE = {"bronze": [{"dataset": "bronze/daily_sales", "version": "v1", "rows": 730, "sha256": "ab", "new": True},
-                     {"dataset": "bronze/state_population", "version": "v0", "rows": 2, "sha256": "cd", "new": False}],
-          "silver": [{"dataset": "silver/daily_sales", "version": "v2", "rows": 730,
-                      "quality": "silver/daily_sales: 9/9 expectations passed on 730 rows (spark, 1.00 s)"}],
-          "gold": {"dataset": "gold/demand_features", "version": "v3", "rows": 730, "quality": "gold: 7/7 expectations"}}
-TRAIN = {"run_id": "r1", "gold_version": "v3", "metrics": {"test_rmse": 12.5, "baseline_test_rmse": 20.0},
-         "promotion": {"model_name": "demand-forecast", "version": "4", "metric": "test_rmse", "score": 12.5,
-                       "champion_version": "3", "champion_score": 13.0, "promoted": True,
-                       "reason": "test_rmse 12.5 < champion v3's 13"}}
-NETWORK = {"run_id": "r2", "versions": {"network_legs": "v5", "network_summary": "v6"}, "checks": [{"undelivered": 0.0}],
-           "summary": [{"threshold": 0.0, "status": "optimal", "open_legs": 10, "total_cost": 900.0, "gap": 0.0},
-                       {"threshold": 50.0, "status": "optimal", "open_legs": 4, "total_cost": 700.0, "gap": 0.0}]}
+REFINE = {"bronze": [DatasetPublished("bronze/daily_sales", "v1", 730),
+                     DatasetPublished("bronze/state_population", "v0", 2, new=False)],
+          "silver": [DatasetPublished("silver/daily_sales", "v2", 730, quality="silver/daily_sales: 9/9 expectations "
+                                                                              "passed on 730 rows (spark, 1.00 s)")],
+          "gold": DatasetPublished("gold/demand_features", "v3", 730, quality="gold: 7/7 expectations")}
+TRAIN = {"trained": ModelTrained("r1", "demand-forecast", "v3", {"test_rmse": 12.5, "baseline_test_rmse": 20.0}),
+         "registered": ModelRegistered("demand-forecast", "4", True, "test_rmse 12.5 < champion v3's 13")}
+NETWORK = {"datasets": [DatasetPublished("gold/network_legs", "v5", 14), DatasetPublished("gold/network_summary", "v6", 2)],
+           "checks": [{"undelivered": 0.0}],
+           "designs": [DesignSolved({"threshold": 0.0}, "optimal", 900.0, 0.0, 1.5),
+                       DesignSolved({"threshold": 50.0}, "optimal", 700.0, 0.0, 2.0)]}
+SCORES = {"predictions": DatasetPublished("gold/demand_predictions", "v7", 15,
+                                          detail="model demand-forecast v4, engine pandas")}
 
 
 def test_dataset_rows_orders_layers_and_says_what_happened():
-    rows = dataset_rows(REFINE)
+    rows = dataset_rows({"data": REFINE, "scores": SCORES})  # layer order; within a layer, run order
     assert [(r["layer"], r["dataset"], r["rows"]) for r in rows] == [
         ("bronze", "daily_sales", 730), ("bronze", "state_population", 2),
-        ("silver", "daily_sales", 730), ("gold", "demand_features", 730)]
+        ("silver", "daily_sales", 730), ("gold", "demand_features", 730), ("gold", "demand_predictions", 15)]
     assert rows[1]["detail"] == "source unchanged: nothing new published"
     assert "9/9 expectations passed" in rows[2]["detail"]
+    assert rows[4]["detail"] == "model demand-forecast v4, engine pandas"
 
 
 def test_metrics_and_champion_decision():
     assert metric_rows(TRAIN) == [{"metric": "test_rmse", "value": 12.5}, {"metric": "baseline_test_rmse", "value": 20.0}]
     assert decisions(TRAIN) == ["demand-forecast v4 becomes @champion: test_rmse 12.5 < champion v3's 13"]
-    assert decisions({"registry": {"registered": False, "reason": "r_hat too high"}}) == ["not registered: r_hat too high"]
+    unregistered = {"gate": GateChecked("convergence", False, "r_hat too high"),
+                    "registry": ModelRegistered("heart-risk", None, False, "r_hat too high")}
+    assert decisions(unregistered) == ["convergence gate FAILED: r_hat too high",
+                                       "heart-risk not registered: r_hat too high"]
 
 
 def test_summary_markdown_has_every_section_that_applies():
@@ -40,8 +48,9 @@ def test_summary_markdown_has_every_section_that_applies():
         assert part in text
     assert "## Optimisation" not in text
     network = summary_markdown("design-network", "n", NETWORK)
-    assert "| 50 | optimal | 4 | 700 | 0 |" in network and "network-summary" in network
-    assert "| gold | network_legs | v5 |  |" in network
+    assert "| 50 | optimal | 700 | 0 | 2 |" in network and "network-summary" in network
+    assert "| gold | network_legs | v5 | 14 |" in network
+    assert "quality gate" not in network and "## Model metrics" not in network
 
 
 def test_key_numbers_are_plain_rows():
@@ -49,9 +58,17 @@ def test_key_numbers_are_plain_rows():
     assert {"section": "rows", "name": "gold/demand_features", "value": 730} in rows
     assert {"section": "metric", "name": "test_rmse", "value": 12.5} in rows
     assert {"section": "champion", "name": "demand-forecast v4", "value": True} in rows
-    assert {"section": "optimisation", "name": "cheapest total_cost (threshold 50.0)", "value": 700.0} in rows
+    assert {"section": "optimisation", "name": "cheapest objective (threshold 50.0)", "value": 700.0} in rows
     assert {"section": "optimisation", "name": "designs optimal", "value": "2/2"} in rows
     assert key_numbers({}) == []
+
+
+def test_results_print_as_plain_json():
+    plain = as_plain({"model": TRAIN, "network": NETWORK})
+    assert plain["model"]["registered"] == {"model_name": "demand-forecast", "version": "4", "promoted": True,
+                                            "reason": "test_rmse 12.5 < champion v3's 13"}
+    assert plain["network"]["designs"][1]["scenario"] == {"threshold": 50.0}
+    json.dumps(plain)
 
 
 def test_artifact_key_is_valid():
