@@ -68,11 +68,12 @@ def old_module_names() -> Iterator[None]:
 def population_for_demand(settings: Settings) -> dict[str, dict[int, int]]:
     """The lake's silver/state_population as the model's table; the carried figures if never published."""
     from smelter import lake
+    from smelter.catalog import SILVER_STATE_POPULATION
     from tasks.demand_forecast.model import population_table
     from tasks.demand_forecast.sources import default_population
 
     try:
-        rows = lake.read_pandas(settings.data_root, "silver", "state_population")
+        rows = lake.Lake.of(settings).read_pandas(SILVER_STATE_POPULATION)
     except lake.DatasetNotFoundError:
         wide = default_population()
         rows = wide.melt(id_vars="State", var_name="year", value_name="population").rename(columns={"State": "state"})

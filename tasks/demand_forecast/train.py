@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smelter import lake
+from smelter.catalog import GOLD_DEMAND_FEATURES
+from smelter.lake import Lake
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.portable import code_tree
 from smelter.registry import register_and_promote
@@ -65,16 +66,16 @@ def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTraine
     """Fit on gold's train rows, evaluate on its test rows, log params, metrics, data, plots and the model."""
     import mlflow
 
-    root = settings.data_root
-    gold_version = lake.current_version(root, "gold", "demand_features")
-    gold_path = lake.data_path(root, "gold", "demand_features", gold_version)
-    train, test = split_frames(lake.read_pandas(root, "gold", "demand_features", gold_version))
+    lk, gold = Lake.of(settings), GOLD_DEMAND_FEATURES
+    gold_version = lk.current_version(gold)
+    gold_path = lk.data_path(gold, gold_version)
+    train, test = split_frames(lk.read_pandas(gold, gold_version))
     run_name = f"lightgbm-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     with mlflow.start_run(experiment_id=experiment_id(settings, EXPERIMENT), run_name=run_name) as run:
         mlflow.log_params(asdict(params) | {"features": ",".join(FEATURES), "gold_version": gold_version,
                                             "train_rows": len(train), "test_rows": len(test)})
         dataset = mlflow.data.from_pandas(pd.concat([train, test]), source=str(gold_path),
-                                          name=f"gold/demand_features@{gold_version}", targets=TARGET)
+                                          name=f"{gold.key}@{gold_version}", targets=TARGET)
         mlflow.log_input(dataset, context="training")
         fitted = fit_forecaster(train, params)
         predicted = predict(fitted, test)
