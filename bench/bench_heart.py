@@ -15,6 +15,7 @@ process + its finished worker processes (the machine is shared: compare CPU s wh
 inflated by other jobs). SVI (Pyro, AutoMultivariateNormal) is timed and its posterior means
 compared with the NUTS ones in posterior-sd units.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,9 +28,9 @@ import numpy as np
 
 from tasks.heart_risk.diagnostics import convergence_table, parameter_draws
 from tasks.heart_risk.features import build_features, design
-from tasks.heart_risk.sources import verified_source
 from tasks.heart_risk.refine import refine_patients
 from tasks.heart_risk.sampling import NutsConfig, default_workers, sample_posterior
+from tasks.heart_risk.sources import verified_source
 
 
 def real_design(seed: int = 42) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -50,9 +51,15 @@ def cpu_seconds() -> float:
 
 def summarise(name: str, w: np.ndarray, b: np.ndarray, seconds: float, names: list[str]) -> dict:
     table = convergence_table(parameter_draws(w, b, names))
-    return {"engine": name, "wall_s": seconds, "min_n_eff": table["n_eff"].min(),
-            "max_r_hat": table["r_hat"].max(), "ess_per_s": table["n_eff"].min() / seconds,
-            "means": table["mean"].to_numpy(), "sds": table["sd"].to_numpy()}
+    return {
+        "engine": name,
+        "wall_s": seconds,
+        "min_n_eff": table["n_eff"].min(),
+        "max_r_hat": table["r_hat"].max(),
+        "ess_per_s": table["n_eff"].min() / seconds,
+        "means": table["mean"].to_numpy(),
+        "sds": table["sd"].to_numpy(),
+    }
 
 
 def run_pyro(x, y, names, args, label: str, **options) -> dict:
@@ -66,10 +73,12 @@ def run_pyro(x, y, names, args, label: str, **options) -> dict:
 
 
 def pyro_rows(x, y, names, args) -> list[dict]:
-    rows = [run_pyro(x, y, names, args, "potential (Laplace)"),
-            run_pyro(x, y, names, args, "potential f32", float32=True),
-            run_pyro(x, y, names, args, "potential, dense, no Laplace", precondition=False),
-            run_pyro(x, y, names, args, "model, jit=on", engine="model", jit=True)]
+    rows = [
+        run_pyro(x, y, names, args, "potential (Laplace)"),
+        run_pyro(x, y, names, args, "potential f32", float32=True),
+        run_pyro(x, y, names, args, "potential, dense, no Laplace", precondition=False),
+        run_pyro(x, y, names, args, "model, jit=on", engine="model", jit=True),
+    ]
     if not args.no_jit_off:
         rows.append(run_pyro(x, y, names, args, "model, jit=off", engine="model", jit=False))
     return rows
@@ -89,8 +98,13 @@ def run_numpyro(x, y, names, args, method: str, laplace: bool = False, dense: bo
             numpyro.sample("y", dist.Bernoulli(logits=x @ w + b), obs=y)
 
     start, cpu = time.perf_counter(), cpu_seconds()
-    options = dict(num_warmup=args.warmup, num_samples=args.samples, num_chains=args.chains, chain_method=method,
-                   progress_bar=False)
+    options = {
+        "num_warmup": args.warmup,
+        "num_samples": args.samples,
+        "num_chains": args.chains,
+        "chain_method": method,
+        "progress_bar": False,
+    }
     if not laplace:
         mcmc = MCMC(NUTS(model, dense_mass=dense), **options)
         mcmc.run(jax.random.PRNGKey(args.seed), jnp.asarray(x), jnp.asarray(y))
@@ -148,9 +162,16 @@ def run_svi(x, y, names, args) -> dict:
     with torch.no_grad():
         posterior = guide.get_posterior()  # Gaussian over the latent vector [w..., b] (all unconstrained)
         means, sds = posterior.mean.numpy(), posterior.stddev.numpy()
-    return {"engine": f"pyro SVI, {args.svi_steps} steps", "wall_s": time.perf_counter() - start,
-            "cpu_s": cpu_seconds() - cpu,
-            "min_n_eff": np.nan, "max_r_hat": np.nan, "ess_per_s": np.nan, "means": means, "sds": sds}
+    return {
+        "engine": f"pyro SVI, {args.svi_steps} steps",
+        "wall_s": time.perf_counter() - start,
+        "cpu_s": cpu_seconds() - cpu,
+        "min_n_eff": np.nan,
+        "max_r_hat": np.nan,
+        "ess_per_s": np.nan,
+        "means": means,
+        "sds": sds,
+    }
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -170,9 +191,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.no_numpyro or importlib.util.find_spec("numpyro") is None:
         print("NumPyro rows skipped (bench-only dependency: pip install numpyro jax jaxlib)")
     else:
-        rows += [run_numpyro(x, y, names, args, "parallel"), run_numpyro(x, y, names, args, "vectorized"),
-                 run_numpyro(x, y, names, args, "vectorized", dense=False),
-                 run_numpyro(x, y, names, args, "vectorized", laplace=True)]
+        rows += [
+            run_numpyro(x, y, names, args, "parallel"),
+            run_numpyro(x, y, names, args, "vectorized"),
+            run_numpyro(x, y, names, args, "vectorized", dense=False),
+            run_numpyro(x, y, names, args, "vectorized", laplace=True),
+        ]
     rows.append(run_svi(x, y, names, args))
     print_table(rows, x.shape, args, cores)
     for r in rows:
@@ -189,17 +213,27 @@ def print_table(rows: list[dict], shape, args, cores: int) -> None:
     numpyro = [r for r in rows if r["engine"].startswith("numpyro")]
     peer = max((r for r in numpyro if "Laplace" not in r["engine"]), key=lambda r: r["ess_per_s"], default=None)
     twin = next((r for r in numpyro if "Laplace" in r["engine"]), None)
-    print(f"\nheart-disease NUTS, design {shape[0]} x {shape[1]}, {args.chains} chains x {args.samples} draws "
-          f"(+{args.warmup} warm-up), {cores} worker(s)/devices")
-    print(f"{'engine':38} {'wall s':>7} {'CPU s':>7} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} "
-          f"{'vs NumPyro':>10} {'vs NumPyro+Laplace':>18} {'max |mean diff|/sd':>19}")
+    print(
+        f"\nheart-disease NUTS, design {shape[0]} x {shape[1]}, {args.chains} chains x {args.samples} draws "
+        f"(+{args.warmup} warm-up), {cores} worker(s)/devices"
+    )
+    print(
+        f"{'engine':38} {'wall s':>7} {'CPU s':>7} {'min n_eff':>10} {'max r_hat':>10} {'ESS/s':>8} "
+        f"{'vs NumPyro':>10} {'vs NumPyro+Laplace':>18} {'max |mean diff|/sd':>19}"
+    )
     for r in rows:
-        ratios = [r["ess_per_s"] / p["ess_per_s"] if p and np.isfinite(r["ess_per_s"]) else np.nan for p in (peer, twin)]
+        ratios = [
+            r["ess_per_s"] / p["ess_per_s"] if p and np.isfinite(r["ess_per_s"]) else np.nan for p in (peer, twin)
+        ]
         diff = np.max(np.abs(np.asarray(r["means"]) - nuts["means"]) / nuts["sds"])
-        print(f"{r['engine']:38} {r['wall_s']:7.1f} {r['cpu_s']:7.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
-              f"{r['ess_per_s']:8.1f} {ratios[0]:10.2f} {ratios[1]:18.2f} {diff:19.3f}")
-    print(f"vs NumPyro: / the best NumPyro row with its own warm-up ({peer['engine'] if peer else 'none'}); "
-          f"vs NumPyro+Laplace: / {twin['engine'] if twin else 'none'}")
+        print(
+            f"{r['engine']:38} {r['wall_s']:7.1f} {r['cpu_s']:7.1f} {r['min_n_eff']:10.0f} {r['max_r_hat']:10.4f} "
+            f"{r['ess_per_s']:8.1f} {ratios[0]:10.2f} {ratios[1]:18.2f} {diff:19.3f}"
+        )
+    print(
+        f"vs NumPyro: / the best NumPyro row with its own warm-up ({peer['engine'] if peer else 'none'}); "
+        f"vs NumPyro+Laplace: / {twin['engine'] if twin else 'none'}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ divided by the row's.
 
     python bench/bench_network.py --sizes 6,8,10,12,15,20,25,30,40 --time-limit 60
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,25 +17,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.network_design.design import FORMULATIONS, optimise_network  # noqa: E402
-from tasks.network_design.sources import gravity_demand, load_us_cities  # noqa: E402
-from tasks.network_design.instance import build_instance  # noqa: E402
-from tasks.network_design.solve import SolveError  # noqa: E402
+from tasks.network_design.design import FORMULATIONS, optimise_network
+from tasks.network_design.instance import build_instance
+from tasks.network_design.solve import SolveError
+from tasks.network_design.sources import gravity_demand, load_us_cities
 
-HEADER = (f"{'n':>3} {'formulation':<15}{'vars':>9}{'cons':>9}{'status':>12}{'solve_s':>9}{'wall_s':>9}{'runs':>5}"
-          f"{'x article':>10}{'gap':>9}{'legs':>6}{'objective':>14}")
+HEADER = (
+    f"{'n':>3} {'formulation':<15}{'vars':>9}{'cons':>9}{'status':>12}{'solve_s':>9}{'wall_s':>9}{'runs':>5}"
+    f"{'x article':>10}{'gap':>9}{'legs':>6}{'objective':>14}"
+)
 
 
-def bench_row(n: int, formulation: str, args: argparse.Namespace,
-              article_wall: dict[int, float]) -> tuple[str, bool]:
+def bench_row(n: int, formulation: str, args: argparse.Namespace, article_wall: dict[int, float]) -> tuple[str, bool]:
     """One table line and whether the time limit was hit (or no incumbent was found)."""
     cities = load_us_cities(n)
     inst = build_instance(cities, gravity_demand(cities, args.passengers), args.threshold)
     runs = []
     try:
         while not runs or (len(runs) < args.repeats and sum(r.stats.wall_seconds for r in runs) < 1.0):
-            runs.append(optimise_network(inst, formulation, args.time_limit, args.mip_gap, args.seed,
-                                       direct_start=not args.no_start))
+            runs.append(
+                optimise_network(
+                    inst, formulation, args.time_limit, args.mip_gap, args.seed, direct_start=not args.no_start
+                )
+            )
     except SolveError as err:
         return f"{n:>3} {formulation:<15}{'':>18}{'no incumbent':>12}  {err}", True
     d = sorted(runs, key=lambda r: r.stats.wall_seconds)[len(runs) // 2]  # the median run
@@ -42,9 +47,11 @@ def bench_row(n: int, formulation: str, args: argparse.Namespace,
     if formulation == "article":
         article_wall[n] = s.wall_seconds
     speedup = f"{article_wall[n] / s.wall_seconds:.0f}x" if n in article_wall else ""
-    line = (f"{n:>3} {formulation:<15}{s.n_variables:>9}{s.n_constraints:>9}{s.status:>12}"
-            f"{s.solve_seconds:>9.3f}{s.wall_seconds:>9.3f}{len(runs):>5}{speedup:>10}{s.gap:>9.2%}"
-            f"{int(d.open_legs.sum()):>6}{s.objective:>14,.0f}")
+    line = (
+        f"{n:>3} {formulation:<15}{s.n_variables:>9}{s.n_constraints:>9}{s.status:>12}"
+        f"{s.solve_seconds:>9.3f}{s.wall_seconds:>9.3f}{len(runs):>5}{speedup:>10}{s.gap:>9.2%}"
+        f"{int(d.open_legs.sum()):>6}{s.objective:>14,.0f}"
+    )
     return line, s.hit_limit
 
 

@@ -8,6 +8,7 @@ bare ``Booster.predict`` (state already categorical, no pyfunc), the pyfunc on t
 one call, ``score_pandas`` (default mini-batch) at max_concurrency 1 and 2, and ``score_spark`` on
 ``local[*]``. In-process rows are timed in interleaved rounds (best of ``--rounds``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,9 @@ import pandas as pd
 from smelter.registry import register_and_promote
 from smelter.scoring import load_model, score_pandas
 from smelter.settings import SparkSettings, load_settings
-from smelter.tracking import configure_mlflow, experiment_id, pip_requirements
-from tasks.demand_forecast.schema import FEATURES, TARGET
+from smelter.tracking import configure_mlflow, experiment_id
 from tasks.demand_forecast.model import DemandModel, ForecasterParams, fit_forecaster, population_table
+from tasks.demand_forecast.schema import FEATURES, TARGET
 from tasks.demand_forecast.train import log_model, short_form
 
 KEYS = ["date", "state"]
@@ -37,11 +38,20 @@ def synthetic_gold(rows: int, seed: int = 42) -> pd.DataFrame:
     days = pd.date_range("2000-01-01", periods=-(-rows // len(states)), freq="D")
     d = pd.DatetimeIndex(np.repeat(days.values, len(states))[:rows])
     state = np.tile(states, len(days))[:rows]
-    pop = dict(zip(states, rng.integers(500_000, 40_000_000, len(states))))
-    df = pd.DataFrame({"date": d.date, "state": state, "year": d.year, "month": d.month,
-                       "day_of_year": d.dayofyear, "day_of_week": d.dayofweek,
-                       "week_of_year": d.isocalendar().week.to_numpy().astype("int32"),
-                       "is_weekend": (d.dayofweek >= 5).astype("int32"), "is_holiday": np.int32(0)})
+    pop = dict(zip(states, rng.integers(500_000, 40_000_000, len(states)), strict=False))
+    df = pd.DataFrame(
+        {
+            "date": d.date,
+            "state": state,
+            "year": d.year,
+            "month": d.month,
+            "day_of_year": d.dayofyear,
+            "day_of_week": d.dayofweek,
+            "week_of_year": d.isocalendar().week.to_numpy().astype("int32"),
+            "is_weekend": (d.dayofweek >= 5).astype("int32"),
+            "is_holiday": np.int32(0),
+        }
+    )
     df["population"] = df["state"].map(pop).astype("int64")
     season = 1 + 0.5 * np.sin(2 * np.pi * df["day_of_year"] / 365.25)
     df[TARGET] = rng.poisson(df["population"] / 20_000 * season * (1 + 0.2 * df["is_weekend"]))
@@ -92,8 +102,9 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-scoring-"))
-    settings = load_settings(data_root=tmp / "data", mlruns_root=tmp / "mlruns",
-                             spark=SparkSettings(master="local[*]", driver_memory="2g"))
+    settings = load_settings(
+        data_root=tmp / "data", mlruns_root=tmp / "mlruns", spark=SparkSettings(master="local[*]", driver_memory="2g")
+    )
     configure_mlflow(settings)
     gold = synthetic_gold(args.rows)
     fitted = register(settings, gold.sample(args.train_rows, random_state=0))
@@ -105,13 +116,16 @@ def main() -> None:
     candidates = {
         "bare Booster.predict (state categorical)": lambda: booster.predict(categorical),
         "pyfunc.predict, whole frame in one call": lambda: model.pyfunc.predict(gold[FEATURES]),
-        f"score_pandas, batch {args.mini_batch_size}, concurrency 1":
-            lambda: score_pandas(model, gold, KEYS, args.mini_batch_size, 1),
-        f"score_pandas, batch {args.mini_batch_size}, concurrency 2":
-            lambda: score_pandas(model, gold, KEYS, args.mini_batch_size, 2),
+        f"score_pandas, batch {args.mini_batch_size}, concurrency 1": lambda: score_pandas(
+            model, gold, KEYS, args.mini_batch_size, 1
+        ),
+        f"score_pandas, batch {args.mini_batch_size}, concurrency 2": lambda: score_pandas(
+            model, gold, KEYS, args.mini_batch_size, 2
+        ),
     }
-    np.testing.assert_allclose(score_pandas(model, gold.head(50_000), KEYS)["prediction"],
-                               booster.predict(categorical.head(50_000)))
+    np.testing.assert_allclose(
+        score_pandas(model, gold.head(50_000), KEYS)["prediction"], booster.predict(categorical.head(50_000))
+    )
     best = {name: (float("inf"), float("inf")) for name in candidates}
     for _ in range(args.rounds):  # interleaved, so load from other processes hits every path alike
         for name, fn in candidates.items():
@@ -122,8 +136,10 @@ def main() -> None:
         path = tmp / "input.parquet"
         gold.to_parquet(path, index=False)
         cold, *warm = spark_seconds(settings, model, path)
-        rows += [("score_spark, local[*], cold (first run)", (cold, None)),
-                 ("score_spark, local[*], warm", (min(warm), None))]
+        rows += [
+            ("score_spark, local[*], cold (first run)", (cold, None)),
+            ("score_spark, local[*], warm", (min(warm), None)),
+        ]
 
     bare = best["bare Booster.predict (state categorical)"][0]
     print(f"\nBatch scoring, {n:,} rows, 100 trees x 31 leaves, best of {args.rounds} interleaved rounds\n")

@@ -9,6 +9,7 @@ Three servers run at once on loopback, one worker each: Smelter's endpoint, the 
 ``--no-batching``, and ``mlflow models serve --env-manager local``. A separate load-generator
 process (:mod:`bench.loadgen`) posts the same ``dataframe_split`` body to each in turn.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,9 @@ def split_body(rows: int) -> bytes:
 
 
 def predict_once(url: str, body: bytes) -> list:
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json",
-                                                          "Authorization": f"Bearer {KEY}"})
+    req = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())["predictions"]
 
@@ -62,8 +64,21 @@ def predict_once(url: str, body: bytes) -> list:
 def load(url: str, body_file: Path, concurrency: int, seconds: float, server_pid: int) -> dict:
     """Run :mod:`bench.loadgen` in its own process against ``url``; its stats plus the server's
     CPU milliseconds per request (``cpu_ms``: what the server costs whatever else loads the machine)."""
-    cmd = [sys.executable, "-m", "bench.loadgen", "--url", url, "--body-file", str(body_file),
-           "--concurrency", str(concurrency), "--seconds", str(seconds), "--header", f"Authorization: Bearer {KEY}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--url",
+        url,
+        "--body-file",
+        str(body_file),
+        "--concurrency",
+        str(concurrency),
+        "--seconds",
+        str(seconds),
+        "--header",
+        f"Authorization: Bearer {KEY}",
+    ]
     before = cpu_seconds(server_pid)
     stats = json.loads(subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, check=True, text=True).stdout)
     return stats | {"cpu_ms": (cpu_seconds(server_pid) - before) * 1e3 / max(stats["all_requests"], 1)}
@@ -72,19 +87,28 @@ def load(url: str, body_file: Path, concurrency: int, seconds: float, server_pid
 def server_env(settings: Settings, threads: int) -> dict[str, str]:
     """The environment every server (and the model-alone run) gets: same store, key, model threads."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_")}
-    return env | {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "MLFLOW_TRACKING_URI": settings.tracking_uri,
-            "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri, "SMELTER_SERVING__API_KEY": KEY,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # mlflow runs `uvicorn`
-            "OMP_THREAD_LIMIT": str(threads)}  # the same model threads for every server
+    return env | {
+        "SMELTER_MLRUNS_ROOT": str(settings.mlruns_root),
+        "MLFLOW_TRACKING_URI": settings.tracking_uri,
+        "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri,
+        "SMELTER_SERVING__API_KEY": KEY,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # mlflow runs `uvicorn`
+        "OMP_THREAD_LIMIT": str(threads),
+    }  # the same model threads for every server
 
 
 def model_alone(env: dict[str, str], model_uri: str, bodies: dict[int, Path]) -> str:
     """One line: in-process pyfunc predict p50/p99 per body, from :mod:`bench.model_alone` in its own process."""
     cmd = [sys.executable, "-m", "bench.model_alone", "--model-uri", model_uri, *map(str, bodies.values())]
-    stats = json.loads(subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, check=True,
-                                      text=True).stdout.strip().splitlines()[-1])
-    return "; ".join(f"{rows} rows p50 {stats[path.name]['p50_ms']:.2f} ms, p99 {stats[path.name]['p99_ms']:.2f} ms"
-                     for rows, path in bodies.items())
+    stats = json.loads(
+        subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, check=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return "; ".join(
+        f"{rows} rows p50 {stats[path.name]['p50_ms']:.2f} ms, p99 {stats[path.name]['p99_ms']:.2f} ms"
+        for rows, path in bodies.items()
+    )
 
 
 def servers(env: dict[str, str], model_uri: str, tmp: Path) -> dict[str, tuple[subprocess.Popen, str]]:
@@ -95,12 +119,27 @@ def servers(env: dict[str, str], model_uri: str, tmp: Path) -> dict[str, tuple[s
     commands = {
         "smelter.serving": ([*ours, "--port", str(ports[0])], "health", "score"),
         "smelter --no-batching": ([*ours, "--no-batching", "--port", str(ports[1])], "health", "score"),
-        "mlflow models serve": ([mlflow_bin, "models", "serve", "-m", model_uri, "--env-manager", "local",
-                                 "-h", "127.0.0.1", "-p", str(ports[2])], "ping", "invocations"),
+        "mlflow models serve": (
+            [
+                mlflow_bin,
+                "models",
+                "serve",
+                "-m",
+                model_uri,
+                "--env-manager",
+                "local",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(ports[2]),
+            ],
+            "ping",
+            "invocations",
+        ),
     }
     started = {}
     try:
-        for (name, (cmd, ready, path)), port in zip(commands.items(), ports):
+        for (name, (cmd, ready, path)), port in zip(commands.items(), ports, strict=False):
             proc = start(cmd, env, tmp / f"{name.split()[0]}-{port}.log", f"http://127.0.0.1:{port}/{ready}")
             started[name] = (proc, f"http://127.0.0.1:{port}/{path}")
     except Exception:
@@ -110,8 +149,9 @@ def servers(env: dict[str, str], model_uri: str, tmp: Path) -> dict[str, tuple[s
     return started
 
 
-def measure(urls: dict[str, tuple[int, str]], bodies: dict[int, Path], concurrency: list[int], seconds: float,
-            rounds: int) -> list[dict]:
+def measure(
+    urls: dict[str, tuple[int, str]], bodies: dict[int, Path], concurrency: list[int], seconds: float, rounds: int
+) -> list[dict]:
     """One row per (rows, concurrency): per server, the round with the median req/s.
 
     Servers take turns within each round, so a burst of load from elsewhere on the
@@ -124,8 +164,10 @@ def measure(urls: dict[str, tuple[int, str]], bodies: dict[int, Path], concurren
             for _ in range(rounds):
                 for name, (pid, url) in urls.items():
                     runs[name].append(load(url, body, c, seconds, pid))
-            median = {name: sorted(r, key=lambda x: x["rps"])[len(r) // 2]
-                      | {"errors": sum(x["errors"] for x in r)} for name, r in runs.items()}
+            median = {
+                name: sorted(r, key=lambda x: x["rps"])[len(r) // 2] | {"errors": sum(x["errors"] for x in r)}
+                for name, r in runs.items()
+            }
             table.append({"rows": rows, "concurrency": c} | median)
     return table
 
@@ -136,8 +178,10 @@ def print_table(table: list[dict], names: list[str]) -> None:
     sub = " | ".join(f"{'p50 ms':>6} {'p99 ms':>7} {'req/s':>6} {'cpu ms':>6}" for _ in names)
     print(head, f"\n{'':>9} | {sub} | {names[0].split()[0]}/{names[-1].split()[0]}\n" + "-" * len(head))
     for row in table:
-        cells = [f"{row[n]['p50_ms']:6.2f} {row[n]['p99_ms']:7.2f} {row[n]['rps']:6.0f} {row[n]['cpu_ms']:6.2f}"
-                 for n in names]
+        cells = [
+            f"{row[n]['p50_ms']:6.2f} {row[n]['p99_ms']:7.2f} {row[n]['rps']:6.0f} {row[n]['cpu_ms']:6.2f}"
+            for n in names
+        ]
         ratio = row[names[0]]["rps"] / max(row[names[-1]]["rps"], 1e-9)
         print(f"{row['rows']:>4} {row['concurrency']:>4} | " + " | ".join(cells) + f" | {ratio:10.2f}x")
     errors = {n: sum(row[n]["errors"] for row in table) for n in names}
@@ -171,11 +215,12 @@ def main() -> None:
             answers = [predict_once(url, bodies[max(a.rows)].read_bytes()) for _, url in urls.values()]
             if not all(np.allclose(answers[0], other) for other in answers[1:]):
                 raise AssertionError("the servers disagree on the same rows")
-            print(f"model {model_uri}; OMP_THREAD_LIMIT={a.model_threads} for all; per cell and server the "
-                  f"median-req/s run of {a.rounds} x {a.seconds:g} s; load generator in its own process\n")
+            print(
+                f"model {model_uri}; OMP_THREAD_LIMIT={a.model_threads} for all; per cell and server the "
+                f"median-req/s run of {a.rounds} x {a.seconds:g} s; load generator in its own process\n"
+            )
             print_table(measure(urls, bodies, a.concurrency, a.seconds, a.rounds), list(urls))
-            print("model alone (pyfunc predict in one process, same environment):",
-                  model_alone(env, model_uri, bodies))
+            print("model alone (pyfunc predict in one process, same environment):", model_alone(env, model_uri, bodies))
         finally:
             for proc, _ in procs.values():
                 stop(proc)

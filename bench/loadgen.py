@@ -8,6 +8,7 @@ loop) on raw asyncio streams, so the client adds ~0.1 ms per request. Prints one
 line: requests, p50_ms, p99_ms, rps (warm-up requests not counted), all_requests and
 errors (warm-up included).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,14 @@ import numpy as np
 def build_request(url: str, body: bytes, headers: list[str]) -> bytes:
     """The raw bytes of one keep-alive POST of ``body`` to ``url``."""
     parts = urlparse(url)
-    lines = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}", "Content-Type: application/json",
-             f"Content-Length: {len(body)}", "Connection: keep-alive", *headers]
+    lines = [
+        f"POST {parts.path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        "Connection: keep-alive",
+        *headers,
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -40,8 +47,7 @@ async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reque
     return status
 
 
-async def _worker(host: str, port: int, request: bytes, start: float, stop: float, out: list,
-                  sent: list) -> None:
+async def _worker(host: str, port: int, request: bytes, start: float, stop: float, out: list, sent: list) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     while (began := time.perf_counter()) < stop:
         status = await _one(reader, writer, request)
@@ -58,12 +64,18 @@ async def run(url: str, body: bytes, headers: list[str], concurrency: int, secon
     start = time.perf_counter() + warmup
     out: list[tuple[float, int]] = []
     sent: list[int] = []
-    await asyncio.gather(*(_worker(parts.hostname, parts.port, request, start, start + seconds, out, sent)
-                           for _ in range(concurrency)))
+    await asyncio.gather(
+        *(_worker(parts.hostname, parts.port, request, start, start + seconds, out, sent) for _ in range(concurrency))
+    )
     latency = np.array([t for t, _ in out]) * 1e3
-    return {"requests": len(out), "all_requests": len(sent), "errors": sum(s != 200 for s in sent),
-            "p50_ms": float(np.percentile(latency, 50)), "p99_ms": float(np.percentile(latency, 99)),
-            "rps": len(out) / seconds}
+    return {
+        "requests": len(out),
+        "all_requests": len(sent),
+        "errors": sum(s != 200 for s in sent),
+        "p50_ms": float(np.percentile(latency, 50)),
+        "p99_ms": float(np.percentile(latency, 99)),
+        "rps": len(out) / seconds,
+    }
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 Peak memory is the largest resident set of this process plus its children (the
 Spark JVM is one), sampled every 20 ms from /proc.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,6 +59,7 @@ def measure(interval: float = 0.02):
 
 def print_table(title: str, headers: list[str], rows: list[list]) -> None:
     """A plain fixed-width table."""
+
     def fmt(v) -> str:
         if isinstance(v, float):
             return f"{v:,.3f}"
@@ -66,8 +68,12 @@ def print_table(title: str, headers: list[str], rows: list[list]) -> None:
     cells = [[fmt(v) for v in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     print(f"\n{title}")
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)))
     print("  ".join("-" * w for w in widths))
-    for raw, r in zip(rows, cells):
-        print("  ".join(c.rjust(w) if isinstance(v, (int, float)) else c.ljust(w)
-                        for c, w, v in zip(r, widths, raw)))
+    for raw, r in zip(rows, cells, strict=False):
+        print(
+            "  ".join(
+                c.rjust(w) if isinstance(v, (int, float)) else c.ljust(w)
+                for c, w, v in zip(r, widths, raw, strict=False)
+            )
+        )

@@ -6,6 +6,7 @@ Run by :mod:`bench.bench_serving` in its own process with the servers' environme
 (tracking URI, ``OMP_THREAD_LIMIT``). Each body is a scoring request; its rows are
 typed as the endpoint types them. Prints one JSON line: body file -> p50_ms, p99_ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,8 @@ def latency(model, frame: pd.DataFrame, calls: int = 500) -> dict:
 
 
 def main() -> None:
-    from smelter.serving.app import request_columns
     from smelter.registry import parse_model_uri, resolve
+    from smelter.serving.app import request_columns
     from smelter.serving.holder import load_version
     from smelter.settings import load_settings
     from smelter.tracking import configure_mlflow

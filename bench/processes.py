@@ -2,6 +2,7 @@
 
 Linux only (process groups, ``/proc``).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ from smelter.settings import PROJECT_ROOT
 def start(cmd: list[str], env: dict, log: Path, ready_url: str, timeout: float = 180) -> subprocess.Popen:
     """Start a server and wait until ``ready_url`` answers 200."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # its own process group: stop() ends its children too
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )  # its own process group: stop() ends its children too
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -5,6 +5,7 @@
 Prints one table: GX start-up, pandas validation (good and bad data), Spark validation (cold and warm),
 and Spark -> toPandas -> pandas validation, side by side.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,26 +15,38 @@ from functools import partial
 
 import pandas as pd
 
-from smelter import checks, quality
+from smelter import expectations as checks
+from smelter import quality
 from tasks.demand_forecast.sources import default_population, generate_daily_sales
 
 
 def silver_sales(start: str, end: str) -> pd.DataFrame:
     """The generator's raw sales, typed the way silver holds them: date, state, units_sold, _source_row."""
     raw = generate_daily_sales(default_population(), start, end, seed=42)
-    return pd.DataFrame({"date": pd.to_datetime(raw["Date"], format="%m/%d/%Y"), "state": raw["State"],
-                         "units_sold": raw["Units Sold"], "_source_row": range(2, len(raw) + 2)})
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(raw["Date"], format="%m/%d/%Y"),
+            "state": raw["State"],
+            "units_sold": raw["Units Sold"],
+            "_source_row": range(2, len(raw) + 2),
+        }
+    )
 
 
 def sales_suite(states: list[str], start: str, end: str):
-    return quality.build_suite("silver.daily_sales", [
-        *checks.expect_schema({"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}),
-        *checks.expect_not_null("date", "state", "units_sold"),
-        *checks.expect_between("units_sold", 0, 1_000_000),
-        *checks.expect_between("date", start, end),
-        *checks.expect_in_set("state", states),
-        *checks.expect_unique("date", "state"),
-    ])
+    return quality.build_suite(
+        "silver.daily_sales",
+        [
+            *checks.expect_schema(
+                {"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}
+            ),
+            *checks.expect_not_null("date", "state", "units_sold"),
+            *checks.expect_between("units_sold", 0, 1_000_000),
+            *checks.expect_between("date", start, end),
+            *checks.expect_in_set("state", states),
+            *checks.expect_unique("date", "state"),
+        ],
+    )
 
 
 def timed(fn, repeat: int = 1) -> tuple:

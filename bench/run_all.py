@@ -2,6 +2,7 @@
 
 ``python -m bench.run_all pipeline scoring`` runs only those.
 """
+
 from __future__ import annotations
 
 import subprocess

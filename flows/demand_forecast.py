@@ -6,6 +6,7 @@ Flows (names from :mod:`smelter.naming`): ``demand-forecast-refine``, ``demand-f
     python -m flows.demand_forecast --num-leaves 63 --sales-path my_sales.csv
     python -m flows.demand_forecast score --input-path x.csv --mini-batch-size 5000
 """
+
 from __future__ import annotations
 
 from prefect import flow
@@ -16,18 +17,35 @@ from smelter.hooks import notify_failure, run_name
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.settings import load_settings
 from tasks.common.stages import resolve_model_stage, score_to_gold_stage
-from tasks.demand_forecast.schema import KEYS
 from tasks.demand_forecast.model import ForecasterParams
-from tasks.demand_forecast.stages import (build_features_stage, generate_sources, ingest_population, ingest_sales,
-                                          refine_population_stage, refine_sales_stage, register_forecaster_stage,
-                                          train_forecaster_stage)
+from tasks.demand_forecast.schema import KEYS
+from tasks.demand_forecast.stages import (
+    build_features_stage,
+    generate_sources,
+    ingest_population,
+    ingest_sales,
+    refine_population_stage,
+    refine_sales_stage,
+    register_forecaster_stage,
+    train_forecaster_stage,
+)
 
 
-@flow(name=P.flow("refine"), flow_run_name=run_name(P.flow("refine") + "-{start}-to-{end}"), log_prints=True,
-      timeout_seconds=7200, on_failure=[notify_failure])
-def demand_forecast_refine(sales_path: str | None = None, population_path: str | None = None,
-                           start: str = "2017-01-01", end: str = "2022-12-31", states: list[str] | None = None,
-                           test_start: str = "2022-01-01") -> dict:
+@flow(
+    name=P.flow("refine"),
+    flow_run_name=run_name(P.flow("refine") + "-{start}-to-{end}"),
+    log_prints=True,
+    timeout_seconds=7200,
+    on_failure=[notify_failure],
+)
+def demand_forecast_refine(
+    sales_path: str | None = None,
+    population_path: str | None = None,
+    start: str = "2017-01-01",
+    end: str = "2022-12-31",
+    states: list[str] | None = None,
+    test_start: str = "2022-01-01",
+) -> dict:
     """Ingest the two raw sources (generated, seeded, when no path is given), refine to silver, build gold.
 
     Population is refined first: a population file that does not cover the sales period fails
@@ -43,38 +61,74 @@ def demand_forecast_refine(sales_path: str | None = None, population_path: str |
     return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold})
 
 
-@flow(name=P.flow("train"), flow_run_name=run_name(P.flow("train") + "-{num_leaves}-leaves"), log_prints=True,
-      timeout_seconds=7200, on_failure=[notify_failure])
-def demand_forecast_train(num_leaves: int = 31, num_iterations: int = 300, learning_rate: float = 0.05,
-                          seed: int | None = None) -> dict:
+@flow(
+    name=P.flow("train"),
+    flow_run_name=run_name(P.flow("train") + "-{num_leaves}-leaves"),
+    log_prints=True,
+    timeout_seconds=7200,
+    on_failure=[notify_failure],
+)
+def demand_forecast_train(
+    num_leaves: int = 31, num_iterations: int = 300, learning_rate: float = 0.05, seed: int | None = None
+) -> dict:
     """Train LightGBM on gold/demand_features, track in MLflow, register and apply the champion rule."""
     settings = load_settings()
-    params = ForecasterParams(num_leaves, num_iterations, learning_rate,
-                              settings.seed if seed is None else seed)
+    params = ForecasterParams(num_leaves, num_iterations, learning_rate, settings.seed if seed is None else seed)
     trained = train_forecaster_stage(settings, params)
     return publish_run_summary({"trained": trained, "registered": register_forecaster_stage(settings, trained)})
 
 
-@flow(name=P.flow("score"), flow_run_name=run_name(P.flow("score") + "-{model_uri}"), log_prints=True,
-      timeout_seconds=3600, on_failure=[notify_failure])
-def demand_forecast_score(model_uri: str = P.model_uri(), input_path: str | None = None,
-                          mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto") -> dict:
+@flow(
+    name=P.flow("score"),
+    flow_run_name=run_name(P.flow("score") + "-{model_uri}"),
+    log_prints=True,
+    timeout_seconds=3600,
+    on_failure=[notify_failure],
+)
+def demand_forecast_score(
+    model_uri: str = P.model_uri(),
+    input_path: str | None = None,
+    mini_batch_size: int = 10_000,
+    max_concurrency: int = 2,
+    engine: str = "auto",
+) -> dict:
     """Score with the pinned model version (default: the held-out rows of gold/demand_features, or any
     .parquet/.csv with the model's input columns); returns ``{"predictions": DatasetPublished}``."""
     settings = load_settings()
     pinned = resolve_model_stage(settings, model_uri)
-    predictions = score_to_gold_stage(settings, pinned, GOLD_DEMAND_PREDICTIONS, KEYS, input_path,
-                                      GOLD_DEMAND_FEATURES, mini_batch_size, max_concurrency,
-                                      engine)
+    predictions = score_to_gold_stage(
+        settings,
+        pinned,
+        GOLD_DEMAND_PREDICTIONS,
+        KEYS,
+        input_path,
+        GOLD_DEMAND_FEATURES,
+        mini_batch_size,
+        max_concurrency,
+        engine,
+    )
     return publish_run_summary({"predictions": predictions})
 
 
-@flow(name=P.flow(), flow_run_name=run_name(P.flow() + "-{start}-to-{end}"), log_prints=True,
-      timeout_seconds=4 * 3600, on_failure=[notify_failure])
-def demand_forecast(sales_path: str | None = None, population_path: str | None = None,
-                    start: str = "2017-01-01", end: str = "2022-12-31", states: list[str] | None = None,
-                    test_start: str = "2022-01-01", num_leaves: int = 31, num_iterations: int = 300,
-                    learning_rate: float = 0.05, seed: int | None = None) -> dict:
+@flow(
+    name=P.flow(),
+    flow_run_name=run_name(P.flow() + "-{start}-to-{end}"),
+    log_prints=True,
+    timeout_seconds=4 * 3600,
+    on_failure=[notify_failure],
+)
+def demand_forecast(
+    sales_path: str | None = None,
+    population_path: str | None = None,
+    start: str = "2017-01-01",
+    end: str = "2022-12-31",
+    states: list[str] | None = None,
+    test_start: str = "2022-01-01",
+    num_leaves: int = 31,
+    num_iterations: int = 300,
+    learning_rate: float = 0.05,
+    seed: int | None = None,
+) -> dict:
     """The whole forecast pipeline: refine the data, train and register, score the held-out period."""
     data = demand_forecast_refine(sales_path, population_path, start, end, states, test_start)
     model = demand_forecast_train(num_leaves, num_iterations, learning_rate, seed)
@@ -85,5 +139,7 @@ def demand_forecast(sales_path: str | None = None, population_path: str | None =
 if __name__ == "__main__":
     from smelter.cli import run_flow_cli
 
-    run_flow_cli(demand_forecast, {"refine": demand_forecast_refine, "train": demand_forecast_train,
-                                   "score": demand_forecast_score})
+    run_flow_cli(
+        demand_forecast,
+        {"refine": demand_forecast_refine, "train": demand_forecast_train, "score": demand_forecast_score},
+    )

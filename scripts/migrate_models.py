@@ -12,6 +12,7 @@ migrated. The old registered models are left as they were::
 
     python -m scripts.migrate_models            # on the configured store (smelter.toml / SMELTER_*)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,10 @@ class Migration:
     higher_is_better: bool
 
 
-MIGRATIONS = (Migration("icecream-demand", DEMAND_FORECAST, "test_rmse", False),
-              Migration("heart-disease-bayes", HEART_RISK, "test_roc_auc", True))
+MIGRATIONS = (
+    Migration("icecream-demand", DEMAND_FORECAST, "test_rmse", False),
+    Migration("heart-disease-bayes", HEART_RISK, "test_roc_auc", True),
+)
 
 
 @contextmanager
@@ -104,8 +107,7 @@ def heart_new_form(old_uri: str, settings: Settings) -> Callable[[], object]:
 
     with old_module_names():
         model = mlflow.pyfunc.load_model(old_uri).unwrap_python_model()
-    example = mlflow.models.Model.load(old_uri).load_input_example(
-        mlflow.artifacts.download_artifacts(old_uri))
+    example = mlflow.models.Model.load(old_uri).load_input_example(mlflow.artifacts.download_artifacts(old_uri))
     return lambda: log_heart_model(model, pd.DataFrame(example)[list(FEATURES)])
 
 
@@ -128,21 +130,30 @@ def migrate_one(migration: Migration, settings: Settings) -> str:
         return f"{migration.old_name}: no @champion in this registry, nothing to migrate"
     source = f"{migration.old_name}/{old.version}"
     new_name = migration.pipeline.model_name
-    done = client.search_runs([experiment_id(settings, migration.pipeline.experiment)],
-                              f"tags.migrated_from = '{source}'")
+    done = client.search_runs(
+        [experiment_id(settings, migration.pipeline.experiment)], f"tags.migrated_from = '{source}'"
+    )
     if done and client.search_model_versions(f"name='{new_name}' and run_id='{done[0].info.run_id}'"):
         return f"{source}: already migrated (run {done[0].info.run_id})"
     log = NEW_FORM[migration.old_name](f"models:/{migration.old_name}/{old.version}", settings)
     metrics = client.get_run(old.run_id).data.metrics if old.run_id else {}
     if migration.metric not in metrics:
         return f"{source}: its run has no {migration.metric}, so the champion rule cannot judge it; skipped"
-    with mlflow.start_run(experiment_id=experiment_id(settings, migration.pipeline.experiment),
-                          run_name=f"migrated-{migration.old_name}-v{old.version}") as run:
+    with mlflow.start_run(
+        experiment_id=experiment_id(settings, migration.pipeline.experiment),
+        run_name=f"migrated-{migration.old_name}-v{old.version}",
+    ) as run:
         mlflow.set_tags({"migrated_from": source, "migrated_from_run": old.run_id or ""})
         mlflow.log_metrics(metrics)
         log()
-    decision = register_and_promote(f"runs:/{run.info.run_id}/model", new_name, migration.metric,
-                                    metrics[migration.metric], migration.higher_is_better, run.info.run_id)
+    decision = register_and_promote(
+        f"runs:/{run.info.run_id}/model",
+        new_name,
+        migration.metric,
+        metrics[migration.metric],
+        migration.higher_is_better,
+        run.info.run_id,
+    )
     return f"{source} -> {new_name} v{decision.version}: {decision.reason}"
 
 

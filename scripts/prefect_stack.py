@@ -8,6 +8,7 @@ The end-to-end test drives the same functions. Usage::
 
     python -m scripts.prefect_stack {server,deploy,worker,ui,demo} [--port 4200] [--db-url URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,16 @@ DEMO_RUN = ["network-design/monthly", "-p", "n_cities=6", "-p", "thresholds=[0, 
 def prefect_env(home: Path, port: int, db_url: str | None = None, **extra: str) -> dict[str, str]:
     """Environment for the server, the CLI and the worker: API on 127.0.0.1:``port``, state in ``home``."""
     api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api,
-           "PREFECT_SERVER_DATABASE_CONNECTION_URL": db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_CLI_COLORS": "false", **extra}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_UI_API_URL": api,
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_CLI_COLORS": "false",
+        **extra,
+    }
     env.pop("PREFECT_PROFILES_PATH", None)
     return env
 
@@ -43,8 +51,15 @@ def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = PROJECT_DI
     """Start ``cmd`` in its own process group (so ``stop`` ends it and its children), output to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -75,16 +90,21 @@ def create_pool(env: dict[str, str], pool: str = POOL, concurrency: int = CONCUR
     from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.workers.process import ProcessWorker
 
-    spec = WorkPoolCreate(name=pool, type="process", concurrency_limit=concurrency,
-                          base_job_template=ProcessWorker.get_default_base_job_template())
+    spec = WorkPoolCreate(
+        name=pool,
+        type="process",
+        concurrency_limit=concurrency,
+        base_job_template=ProcessWorker.get_default_base_job_template(),
+    )
     with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
         client.create_work_pool(spec, overwrite=True)
 
 
 def deploy(env: dict[str, str]) -> None:
     """Deploy every deployment of prefect.yaml (``prefect --no-prompt deploy --all``)."""
-    subprocess.run(_prefect("--no-prompt", "deploy", "--all"), env=env, cwd=PROJECT_DIR, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        _prefect("--no-prompt", "deploy", "--all"), env=env, cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def worker_cmd(pool: str = POOL) -> list[str]:
@@ -158,8 +178,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["server", "deploy", "worker", "ui", "demo"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PREFECT_PORT", 4200)))
-    parser.add_argument("--db-url", default=os.environ.get("PREFECT_DB_URL") or None,
-                        help="SQLAlchemy URL, e.g. postgresql+asyncpg://user:pass@host:5432/prefect")
+    parser.add_argument(
+        "--db-url",
+        default=os.environ.get("PREFECT_DB_URL") or None,
+        help="SQLAlchemy URL, e.g. postgresql+asyncpg://user:pass@host:5432/prefect",
+    )
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     args = parser.parse_args(argv)
     env = prefect_env(PROJECT_DIR / ".prefect", args.port, args.db_url)

@@ -7,6 +7,7 @@ runs, :class:`GateChecked` and :class:`ModelRegistered` for the champion decisio
 for the optimisation. ``publish_run_summary`` is the thin task a flow calls last: it publishes
 ``<flow>-summary`` (markdown) and ``<flow>-key-numbers`` (table).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,14 +28,23 @@ def dataset_rows(result: Any) -> list[dict]:
     (the quality summary, the predictions' model and engine, or that the source was unchanged)."""
     order = {layer: i for i, layer in enumerate(LAYERS)}
     published = sorted(find(result, DatasetPublished), key=lambda d: order.get(d.layer, len(LAYERS)))
-    return [{"layer": d.layer, "dataset": d.name, "version": d.version, "rows": d.rows,
-             "detail": UNCHANGED if not d.new else (d.quality or d.detail or "")} for d in published]
+    return [
+        {
+            "layer": d.layer,
+            "dataset": d.name,
+            "version": d.version,
+            "rows": d.rows,
+            "detail": UNCHANGED if not d.new else (d.quality or d.detail or ""),
+        }
+        for d in published
+    ]
 
 
 def metric_rows(result: Any) -> list[dict]:
     """The metrics of every trained model, as name/value rows."""
-    return [{"metric": k, "value": round(float(v), 6)} for m in find(result, ModelTrained)
-            for k, v in m.metrics.items()]
+    return [
+        {"metric": k, "value": round(float(v), 6)} for m in find(result, ModelTrained) for k, v in m.metrics.items()
+    ]
 
 
 def decisions(result: Any) -> list[str]:
@@ -42,8 +52,9 @@ def decisions(result: Any) -> list[str]:
     lines = [f"{g.name} gate {'passed' if g.passed else 'FAILED'}: {g.message}" for g in find(result, GateChecked)]
     for r in find(result, ModelRegistered):
         if r.registered:
-            lines.append(f"{r.model_name} v{r.version} {'becomes @champion' if r.promoted else 'not promoted'}: "
-                         f"{r.reason}")
+            lines.append(
+                f"{r.model_name} v{r.version} {'becomes @champion' if r.promoted else 'not promoted'}: {r.reason}"
+            )
         else:
             lines.append(f"{r.model_name} not registered: {r.reason}")
     return lines
@@ -51,15 +62,20 @@ def decisions(result: Any) -> list[str]:
 
 def optimisation_rows(result: Any) -> list[dict]:
     """One row per optimisation solve: its scenario (e.g. threshold), status, objective, gap, seconds."""
-    return [{**d.scenario, "status": d.status, "objective": d.objective, "gap": d.gap, "seconds": d.seconds}
-            for d in find(result, DesignSolved)]
+    return [
+        {**d.scenario, "status": d.status, "objective": d.objective, "gap": d.gap, "seconds": d.seconds}
+        for d in find(result, DesignSolved)
+    ]
 
 
 def _table(rows: list[dict]) -> list[str]:
     cell = lambda v: "" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v).replace("|", "\\|"))  # noqa: E731
     head = list(rows[0])
-    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-            *["| " + " | ".join(cell(r.get(c)) for c in head) + " |" for r in rows]]
+    return [
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+        *["| " + " | ".join(cell(r.get(c)) for c in head) + " |" for r in rows],
+    ]
 
 
 def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
@@ -69,15 +85,23 @@ def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
     if datasets:
         lines += ["", "## Data: rows in and out per layer", "", *_table(datasets)]
     if any(d.quality for d in find(result, DatasetPublished)):
-        lines += ["", "Every dataset above with an expectations summary passed its quality gate before it was "
-                      "published."]
+        lines += [
+            "",
+            "Every dataset above with an expectations summary passed its quality gate before it was published.",
+        ]
     if metrics:
         lines += ["", "## Model metrics", "", *_table(metrics)]
     if verdicts:
         lines += ["", "## Champion decision", "", *[f"- {v}" for v in verdicts]]
     if rows := optimisation_rows(result):
-        lines += ["", "## Optimisation", "", *_table(rows), "",
-                  "All columns per threshold: the table artifact `network-summary`."]
+        lines += [
+            "",
+            "## Optimisation",
+            "",
+            *_table(rows),
+            "",
+            "All columns per threshold: the table artifact `network-summary`.",
+        ]
     run_ids = sorted({m.run_id for m in find(result, ModelTrained)})
     if run_ids:
         lines += ["", "MLflow run(s): " + ", ".join(f"`{r}`" for r in run_ids)]
@@ -86,20 +110,32 @@ def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
 
 def key_numbers(result: Any) -> list[dict]:
     """Rows ``{section, name, value}``: rows per dataset, metrics, champion, optimisation headline."""
-    out = [{"section": "rows", "name": f"{r['layer']}/{r['dataset']}", "value": r["rows"]}
-           for r in dataset_rows(result) if r["rows"] is not None]
+    out = [
+        {"section": "rows", "name": f"{r['layer']}/{r['dataset']}", "value": r["rows"]}
+        for r in dataset_rows(result)
+        if r["rows"] is not None
+    ]
     out += [{"section": "metric", "name": m["metric"], "value": m["value"]} for m in metric_rows(result)]
-    out += [{"section": "champion", "name": f"{r.model_name} v{r.version}", "value": r.promoted}
-            for r in find(result, ModelRegistered) if r.registered]
+    out += [
+        {"section": "champion", "name": f"{r.model_name} v{r.version}", "value": r.promoted}
+        for r in find(result, ModelRegistered)
+        if r.registered
+    ]
     if designs := find(result, DesignSolved):
         solved = [d for d in designs if d.objective is not None]
-        out.append({"section": "optimisation", "name": "designs optimal",
-                    "value": f"{sum(d.status == 'optimal' for d in designs)}/{len(designs)}"})
+        out.append(
+            {
+                "section": "optimisation",
+                "name": "designs optimal",
+                "value": f"{sum(d.status == 'optimal' for d in designs)}/{len(designs)}",
+            }
+        )
         if solved:
             cheapest = min(solved, key=lambda d: d.objective)
             scenario = ", ".join(f"{k} {v}" for k, v in cheapest.scenario.items())
-            out.append({"section": "optimisation", "name": f"cheapest objective ({scenario})",
-                        "value": cheapest.objective})
+            out.append(
+                {"section": "optimisation", "name": f"cheapest objective ({scenario})", "value": cheapest.objective}
+            )
     return plain(out)
 
 
@@ -115,8 +151,14 @@ def publish_run_summary(result: dict) -> dict:
     from prefect.runtime import flow_run
 
     flow_name, run_name = flow_run.flow_name, flow_run.name
-    create_markdown_artifact(markdown=summary_markdown(flow_name, run_name, result),
-                             key=artifact_key(flow_name, "summary"), description=f"What {run_name} did")
-    create_table_artifact(table=key_numbers(result) or [{"section": "", "name": "", "value": None}],
-                          key=artifact_key(flow_name, "key-numbers"), description=f"Key numbers of {run_name}")
+    create_markdown_artifact(
+        markdown=summary_markdown(flow_name, run_name, result),
+        key=artifact_key(flow_name, "summary"),
+        description=f"What {run_name} did",
+    )
+    create_table_artifact(
+        table=key_numbers(result) or [{"section": "", "name": "", "value": None}],
+        key=artifact_key(flow_name, "key-numbers"),
+        description=f"Key numbers of {run_name}",
+    )
     return result

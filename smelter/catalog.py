@@ -9,6 +9,7 @@ Inside a version's data folder a one-format dataset keeps its Parquet files dire
 dataset with several formats keeps each as ``<name>.<format>`` (a file from pandas, a part
 folder from Spark), see :meth:`Dataset.format_path`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -34,10 +35,12 @@ class Dataset:
     suite: str | None = None
 
     def __post_init__(self) -> None:
-        if "parquet" not in self.formats or not set(self.formats) <= set(FORMATS) \
-                or len(set(self.formats)) != len(self.formats):
-            raise ValueError(f"dataset {self.key}: formats {self.formats} must hold 'parquet' once, "
-                             f"and only {FORMATS}")
+        if (
+            "parquet" not in self.formats
+            or not set(self.formats) <= set(FORMATS)
+            or len(set(self.formats)) != len(self.formats)
+        ):
+            raise ValueError(f"dataset {self.key}: formats {self.formats} must hold 'parquet' once, and only {FORMATS}")
         if self.partition_by and self.formats != ("parquet",):
             raise ValueError(f"dataset {self.key}: partition_by needs formats ('parquet',), not {self.formats}")
         if self.suite is not None and not _is_reference(self.suite):
@@ -83,32 +86,66 @@ _DEMAND_SUITES = "tasks.demand_forecast.suites"
 # demand forecast
 BRONZE_DAILY_SALES = Dataset("daily_sales", "bronze", "raw daily ice-cream sales per state, as ingested")
 BRONZE_STATE_POPULATION = Dataset("state_population", "bronze", "raw state population, one column per year")
-SILVER_DAILY_SALES = Dataset("daily_sales", "silver", "typed daily sales: date, state, units_sold",
-                             ("date", "state"), suite=f"{_DEMAND_SUITES}:silver_sales")
-SILVER_STATE_POPULATION = Dataset("state_population", "silver", "population unpivoted: state, year, population",
-                                  ("state", "year"), suite=f"{_DEMAND_SUITES}:silver_population")
-GOLD_DEMAND_FEATURES = Dataset("demand_features", "gold", "daily sales joined with population, features and split",
-                               ("date", "state"), suite=f"{_DEMAND_SUITES}:gold_features")
-GOLD_DEMAND_PREDICTIONS = Dataset("demand_predictions", "gold", "batch predictions of the demand forecaster",
-                                  ("date", "state"), ("parquet", "csv"))
+SILVER_DAILY_SALES = Dataset(
+    "daily_sales",
+    "silver",
+    "typed daily sales: date, state, units_sold",
+    ("date", "state"),
+    suite=f"{_DEMAND_SUITES}:silver_sales",
+)
+SILVER_STATE_POPULATION = Dataset(
+    "state_population",
+    "silver",
+    "population unpivoted: state, year, population",
+    ("state", "year"),
+    suite=f"{_DEMAND_SUITES}:silver_population",
+)
+GOLD_DEMAND_FEATURES = Dataset(
+    "demand_features",
+    "gold",
+    "daily sales joined with population, features and split",
+    ("date", "state"),
+    suite=f"{_DEMAND_SUITES}:gold_features",
+)
+GOLD_DEMAND_PREDICTIONS = Dataset(
+    "demand_predictions", "gold", "batch predictions of the demand forecaster", ("date", "state"), ("parquet", "csv")
+)
 # heart-disease risk
 BRONZE_HEART_PATIENTS = Dataset("heart_patients", "bronze", "raw Heart Failure Prediction records, as ingested")
-SILVER_HEART_PATIENTS = Dataset("heart_patients", "silver", "typed, validated patient records", ("patient_id",),
-                                suite="tasks.heart_risk.suites:silver_patients")
-GOLD_HEART_FEATURES = Dataset("heart_features", "gold", "patient records with the stratified train/test split",
-                              ("patient_id",))
-GOLD_HEART_PREDICTIONS = Dataset("heart_predictions", "gold", "batch predictions of the heart-disease model",
-                                 ("patient_id",), ("parquet", "csv"))
+SILVER_HEART_PATIENTS = Dataset(
+    "heart_patients",
+    "silver",
+    "typed, validated patient records",
+    ("patient_id",),
+    suite="tasks.heart_risk.suites:silver_patients",
+)
+GOLD_HEART_FEATURES = Dataset(
+    "heart_features", "gold", "patient records with the stratified train/test split", ("patient_id",)
+)
+GOLD_HEART_PREDICTIONS = Dataset(
+    "heart_predictions", "gold", "batch predictions of the heart-disease model", ("patient_id",), ("parquet", "csv")
+)
 # air network design
-GOLD_NETWORK_LEGS = Dataset("network_legs", "gold", "open legs and volumes per threshold",
-                            ("threshold", "origin", "destination"))
-GOLD_NETWORK_SUMMARY = Dataset("network_summary", "gold", "one row per threshold: legs, costs, solve stats",
-                               ("threshold",))
+GOLD_NETWORK_LEGS = Dataset(
+    "network_legs", "gold", "open legs and volumes per threshold", ("threshold", "origin", "destination")
+)
+GOLD_NETWORK_SUMMARY = Dataset(
+    "network_summary", "gold", "one row per threshold: legs, costs, solve stats", ("threshold",)
+)
 
 DATASETS: tuple[Dataset, ...] = (
-    BRONZE_DAILY_SALES, BRONZE_STATE_POPULATION, SILVER_DAILY_SALES, SILVER_STATE_POPULATION,
-    GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS, BRONZE_HEART_PATIENTS, SILVER_HEART_PATIENTS,
-    GOLD_HEART_FEATURES, GOLD_HEART_PREDICTIONS, GOLD_NETWORK_LEGS, GOLD_NETWORK_SUMMARY,
+    BRONZE_DAILY_SALES,
+    BRONZE_STATE_POPULATION,
+    SILVER_DAILY_SALES,
+    SILVER_STATE_POPULATION,
+    GOLD_DEMAND_FEATURES,
+    GOLD_DEMAND_PREDICTIONS,
+    BRONZE_HEART_PATIENTS,
+    SILVER_HEART_PATIENTS,
+    GOLD_HEART_FEATURES,
+    GOLD_HEART_PREDICTIONS,
+    GOLD_NETWORK_LEGS,
+    GOLD_NETWORK_SUMMARY,
 )
 CATALOG: dict[tuple[str, str], Dataset] = {(d.layer, d.name): d for d in DATASETS}
 

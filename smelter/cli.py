@@ -5,6 +5,7 @@ parameter; ints, floats and strings as given; lists as comma-separated values;
 booleans as ``--flag``/``--no-flag``. The result (stage results, :mod:`smelter.results`) is printed
 as JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,8 @@ import inspect
 import json
 import os
 import typing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def _unwrap_optional(annotation: Any) -> Any:
@@ -45,8 +47,9 @@ def build_parser(fn: Callable) -> argparse.ArgumentParser:
         if is_bool:
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=param.default)
         else:
-            parser.add_argument(flag, dest=name, type=convert, default=param.default,
-                                help=f"default: {param.default!r}")
+            parser.add_argument(
+                flag, dest=name, type=convert, default=param.default, help=f"default: {param.default!r}"
+            )
     return parser
 
 

@@ -10,13 +10,29 @@ Each helper returns a list of ``gx.expectations`` objects, so a dataset's suite 
         *expect_unique("date", "state"),
     ])
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
-_INTEGER = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-            "Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype",
-            "ByteType", "ShortType", "IntegerType", "LongType"]
+_INTEGER = [
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "Int8Dtype",
+    "Int16Dtype",
+    "Int32Dtype",
+    "Int64Dtype",
+    "ByteType",
+    "ShortType",
+    "IntegerType",
+    "LongType",
+]
 _FLOAT = ["float32", "float64", "Float32Dtype", "Float64Dtype", "FloatType", "DoubleType", "DecimalType"]
 # pandas names (dtype, extension dtype, or a Python type checked row by row in object columns) + Spark names
 LOGICAL_TYPES: dict[str, list[str]] = {
@@ -26,8 +42,16 @@ LOGICAL_TYPES: dict[str, list[str]] = {
     "string": ["str", "StringDtype", "StringType"],
     "boolean": ["bool", "BooleanDtype", "BooleanType"],
     # pandas: datetime64 columns (Parquet dates read as objects of datetime.date do not pass)
-    "date": ["datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]", "Timestamp",
-             "DateType", "TimestampType", "TimestampNTZType"],
+    "date": [
+        "datetime64[ns]",
+        "datetime64[us]",
+        "datetime64[ms]",
+        "datetime64[s]",
+        "Timestamp",
+        "DateType",
+        "TimestampType",
+        "TimestampNTZType",
+    ],
 }
 
 
@@ -49,8 +73,10 @@ def expect_types(types: dict[str, str]) -> list:
     unknown = sorted(set(types.values()) - set(LOGICAL_TYPES))
     if unknown:
         raise ValueError(f"unknown logical types {unknown}; use one of {sorted(LOGICAL_TYPES)}")
-    return [_gx().ExpectColumnValuesToBeInTypeList(column=c, type_list=LOGICAL_TYPES[t], meta={"expected": f"type {t}"})
-            for c, t in types.items()]
+    return [
+        _gx().ExpectColumnValuesToBeInTypeList(column=c, type_list=LOGICAL_TYPES[t], meta={"expected": f"type {t}"})
+        for c, t in types.items()
+    ]
 
 
 def expect_schema(types: dict[str, str], *, ordered: bool = False) -> list:
@@ -74,8 +100,9 @@ def _bound(value):
 
 def expect_between(column: str, min_value=None, max_value=None) -> list:
     """Values in [min_value, max_value] (numbers, or dates as date/datetime/'YYYY-MM-DD'); None is open."""
-    return [_gx().ExpectColumnValuesToBeBetween(column=column, min_value=_bound(min_value),
-                                                max_value=_bound(max_value))]
+    return [
+        _gx().ExpectColumnValuesToBeBetween(column=column, min_value=_bound(min_value), max_value=_bound(max_value))
+    ]
 
 
 def expect_in_set(column: str, values) -> list:

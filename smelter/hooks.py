@@ -5,26 +5,36 @@ plus its scheduled start in UTC. ``notify_failure`` is an ``on_failure`` hook: i
 failed (which step, with which inputs, the error, what to do) to the run's log and as the
 markdown artifact ``<flow>-failure``, and posts it to ``settings.notify_webhook_url`` when set.
 """
+
 from __future__ import annotations
 
 import inspect
 import json
 import urllib.request
-from datetime import timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
 
 ADVICE = [  # (words in the error, what to do); the first match wins
-    (("DataQualityError", "expectation"),
-     "The data broke a quality rule; nothing was published for that dataset. Fix the rows named above in "
-     "the source file (or the suite, if the rule is wrong) and run again."),
-    (("RawFileError", "ScoringInputError", "FileNotFoundError", "does not exist", "lacks column"),
-     "An input file is missing or malformed. Check the path parameters and the file named above, "
-     "then run again with corrected parameters (-p name=value)."),
-    (("TimeoutError", "timed out", "timeout"),
-     "A step ran past its timeout. Run again on less data (parameters) or raise the step's timeout."),
-    (("MlflowException", "ConnectionError", "Connection refused", "database is locked"),
-     "A server (MLflow tracking/registry, or Prefect's database) was unreachable or busy. Check that it "
-     "is up (SMELTER_MLFLOW__TRACKING_URI, PREFECT_SERVER_DATABASE_CONNECTION_URL) and run again."),
+    (
+        ("DataQualityError", "expectation"),
+        "The data broke a quality rule; nothing was published for that dataset. Fix the rows named above in "
+        "the source file (or the suite, if the rule is wrong) and run again.",
+    ),
+    (
+        ("RawFileError", "ScoringInputError", "FileNotFoundError", "does not exist", "lacks column"),
+        "An input file is missing or malformed. Check the path parameters and the file named above, "
+        "then run again with corrected parameters (-p name=value).",
+    ),
+    (
+        ("TimeoutError", "timed out", "timeout"),
+        "A step ran past its timeout. Run again on less data (parameters) or raise the step's timeout.",
+    ),
+    (
+        ("MlflowException", "ConnectionError", "Connection refused", "database is locked"),
+        "A server (MLflow tracking/registry, or Prefect's database) was unreachable or busy. Check that it "
+        "is up (SMELTER_MLFLOW__TRACKING_URI, PREFECT_SERVER_DATABASE_CONNECTION_URL) and run again.",
+    ),
 ]
 DEFAULT_ADVICE = "Read the failed step's logs in the Prefect UI, fix the cause, then run again."
 
@@ -36,6 +46,7 @@ class _Missing(dict):
 
 def run_name(template: str) -> Callable[[], str]:
     """A ``flow_run_name`` callable: ``template`` filled with the run's parameters + ``@ <UTC start>``."""
+
     def name() -> str:
         from prefect.context import FlowRunContext
         from prefect.runtime import flow_run
@@ -43,8 +54,9 @@ def run_name(template: str) -> Callable[[], str]:
         ctx = FlowRunContext.get()  # a deployment's parameters may leave out the flow's defaults
         signature = inspect.signature(ctx.flow.fn).parameters.values() if ctx and ctx.flow else []
         values = {p.name: p.default for p in signature if p.default is not p.empty} | flow_run.parameters
-        when = flow_run.scheduled_start_time.astimezone(timezone.utc)
+        when = flow_run.scheduled_start_time.astimezone(UTC)
         return f"{template.format_map(_Missing(values))} @ {when:%Y-%m-%d %H:%M}Z"
+
     return name
 
 
@@ -53,8 +65,15 @@ def advice(error: str) -> str:
     return next((text for words, text in ADVICE if any(w in error for w in words)), DEFAULT_ADVICE)
 
 
-def failure_summary(flow_name: str, run_name: str, parameters: dict, failed_steps: list[dict],
-                    error: str, rerun: str | None = None, url: str | None = None) -> str:
+def failure_summary(
+    flow_name: str,
+    run_name: str,
+    parameters: dict,
+    failed_steps: list[dict],
+    error: str,
+    rerun: str | None = None,
+    url: str | None = None,
+) -> str:
     """Markdown: which run, which step(s) with their error, the inputs, what to do, how to re-run."""
     lines = [f"# {flow_name} FAILED", "", f"Flow run `{run_name}`" + (f": {url}" if url else ".")]
     lines += ["", "## Failed step(s)", ""]
@@ -69,8 +88,9 @@ def failure_summary(flow_name: str, run_name: str, parameters: dict, failed_step
 
 def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> int:
     """POST ``payload`` as JSON; returns the HTTP status (raises on connection errors)."""
-    request = urllib.request.Request(url, data=json.dumps(payload, default=str).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        url, data=json.dumps(payload, default=str).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status
 
@@ -86,13 +106,21 @@ def _post_logged(logger: Any, url: str, payload: dict) -> None:
 def _failed_steps_and_deployment(flow_run: Any) -> tuple[list[dict], str | None]:
     """The run's failed/crashed task runs (name, state message) and its deployment's name."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterState,
-                                                TaskRunFilterStateType)
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        TaskRunFilter,
+        TaskRunFilterState,
+        TaskRunFilterStateType,
+    )
 
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])),
-            task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["FAILED", "CRASHED"]))))
+            task_run_filter=TaskRunFilter(
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["FAILED", "CRASHED"]))
+            ),
+        )
         deployment = client.read_deployment(flow_run.deployment_id).name if flow_run.deployment_id else None
     return [{"name": r.name, "message": r.state.message if r.state else ""} for r in runs], deployment
 
@@ -116,18 +144,35 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
     ui = PREFECT_UI_URL.value()
     url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
     rerun = f"prefect deployment run '{flow.name}/{deployment}' -p name=value" if deployment else None
-    text = failure_summary(flow.name, flow_run.name, dict(flow_run.parameters), steps,
-                           state.message or str(state), rerun, url)
+    text = failure_summary(
+        flow.name, flow_run.name, dict(flow_run.parameters), steps, state.message or str(state), rerun, url
+    )
     logger.error(text)
     webhook = load_settings().notify_webhook_url
     if webhook and not flow_run.parent_task_run_id:  # the outermost run notifies, once
-        _post_logged(logger, webhook, {"text": text, "flow": flow.name, "flow_run": flow_run.name,
-                                       "flow_run_id": str(flow_run.id), "state": state.name,
-                                       "failed_steps": steps, "url": url})
+        _post_logged(
+            logger,
+            webhook,
+            {
+                "text": text,
+                "flow": flow.name,
+                "flow_run": flow_run.name,
+                "flow_run_id": str(flow_run.id),
+                "state": state.name,
+                "failed_steps": steps,
+                "url": url,
+            },
+        )
     with get_client(sync_client=True) as client:
-        client.create_artifact(ArtifactCreate(key=artifact_key(flow.name, "failure"), type="markdown",
-                                              data=text, flow_run_id=flow_run.id,
-                                              description=f"Why {flow_run.name} failed"))
+        client.create_artifact(
+            ArtifactCreate(
+                key=artifact_key(flow.name, "failure"),
+                type="markdown",
+                data=text,
+                flow_run_id=flow_run.id,
+                description=f"Why {flow_run.name} failed",
+            )
+        )
 
 
 PERMANENT_ERRORS = ("DataQualityError", "RawFileError", "ScoringInputError", "DatasetNotFoundError")

@@ -18,6 +18,7 @@ staging folder; readers always see a complete version. Older versions are kept
 (:class:`smelter.catalog.Dataset` or ``"layer/name"``); the module functions below
 are its one implementation, addressed by ``(root, layer, name)``.
 """
+
 from __future__ import annotations
 
 import json
@@ -107,8 +108,10 @@ def parquet_path(root: Path, layer: str, name: str, version: str | None = None) 
         return path
     found = sorted(data.glob("*.parquet"))
     if len(found) != 1:
-        raise DatasetNotFoundError(f"dataset {ds.key} version {data.parent.name} has no {path.name} "
-                                   f"(data folder {data} holds {sorted(p.name for p in data.iterdir())})")
+        raise DatasetNotFoundError(
+            f"dataset {ds.key} version {data.parent.name} has no {path.name} "
+            f"(data folder {data} holds {sorted(p.name for p in data.iterdir())})"
+        )
     return found[0]
 
 
@@ -155,7 +158,7 @@ def prune(root: Path, layer: str, name: str, keep_versions: int) -> list[str]:
     """Delete the oldest versions beyond ``keep_versions``; never the current one."""
     current = current_version(root, layer, name)
     versions = list_versions(root, layer, name)
-    keep = set(versions[-max(keep_versions, 1):]) | {current}
+    keep = set(versions[-max(keep_versions, 1) :]) | {current}
     old = [v for v in versions if v not in keep]
     for v in old:
         shutil.rmtree(dataset_dir(root, layer, name) / "versions" / v, ignore_errors=True)
@@ -178,6 +181,7 @@ def rollback(root: Path, layer: str, name: str, version: str | None = None) -> s
 
 # --- pandas -----------------------------------------------------------------------------------
 
+
 def write_pandas(df: pd.DataFrame, ds: Dataset, folder: Path) -> int:
     """Write ``df`` into the data folder of ``ds`` in each of its formats (partitioned by its
     ``partition_by``); returns the row count."""
@@ -191,18 +195,21 @@ def write_pandas(df: pd.DataFrame, ds: Dataset, folder: Path) -> int:
     return len(df)
 
 
-def publish_pandas(df: pd.DataFrame, root: Path, layer: str, name: str, metadata: dict | None = None,
-                   keep_versions: int = 5) -> Published:
+def publish_pandas(
+    df: pd.DataFrame, root: Path, layer: str, name: str, metadata: dict | None = None, keep_versions: int = 5
+) -> Published:
     ds = spec(layer, name)
     return publish(root, layer, name, lambda folder: write_pandas(df, ds, folder), metadata, keep_versions)
 
 
-def read_pandas(root: Path, layer: str, name: str, version: str | None = None,
-                columns: list[str] | None = None) -> pd.DataFrame:
+def read_pandas(
+    root: Path, layer: str, name: str, version: str | None = None, columns: list[str] | None = None
+) -> pd.DataFrame:
     return pd.read_parquet(parquet_path(root, layer, name, version), columns=columns)
 
 
 # --- Spark ------------------------------------------------------------------------------------
+
 
 def write_spark(sdf: SparkDataFrame, ds: Dataset, folder: Path) -> int:
     """Write ``sdf`` once as Parquet (partitioned by ``partition_by``), then copy that to the other
@@ -217,18 +224,19 @@ def write_spark(sdf: SparkDataFrame, ds: Dataset, folder: Path) -> int:
     return written.count()
 
 
-def publish_spark(sdf: SparkDataFrame, root: Path, layer: str, name: str, metadata: dict | None = None,
-                  keep_versions: int = 5) -> Published:
+def publish_spark(
+    sdf: SparkDataFrame, root: Path, layer: str, name: str, metadata: dict | None = None, keep_versions: int = 5
+) -> Published:
     ds = spec(layer, name)
     return publish(root, layer, name, lambda folder: write_spark(sdf, ds, folder), metadata, keep_versions)
 
 
-def read_spark(spark: SparkSession, root: Path, layer: str, name: str,
-               version: str | None = None) -> SparkDataFrame:
+def read_spark(spark: SparkSession, root: Path, layer: str, name: str, version: str | None = None) -> SparkDataFrame:
     return spark.read.parquet(str(parquet_path(root, layer, name, version)))
 
 
 # --- bound to a root --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lake:
@@ -247,15 +255,17 @@ class Lake:
         d = resolve(ds)
         return self.root, d.layer, d.name
 
-    def read_pandas(self, ds: Dataset | str, version: str | None = None,
-                    columns: list[str] | None = None) -> pd.DataFrame:
+    def read_pandas(
+        self, ds: Dataset | str, version: str | None = None, columns: list[str] | None = None
+    ) -> pd.DataFrame:
         return read_pandas(*self._at(ds), version, columns)
 
     def read_spark(self, spark: SparkSession, ds: Dataset | str, version: str | None = None) -> SparkDataFrame:
         return read_spark(spark, *self._at(ds), version)
 
-    def publish(self, ds: Dataset | str, write: Callable[[Path], int | None],
-                metadata: dict[str, Any] | None = None) -> Published:
+    def publish(
+        self, ds: Dataset | str, write: Callable[[Path], int | None], metadata: dict[str, Any] | None = None
+    ) -> Published:
         return publish(*self._at(ds), write, metadata, self.keep_versions)
 
     def publish_pandas(self, ds: Dataset | str, df: pd.DataFrame, metadata: dict | None = None) -> Published:

@@ -15,6 +15,7 @@ registered model    ``<kebab>``                       ``demand-forecast`` (``@ch
 
 Datasets are nouns in the catalog (``gold/demand_features``), never derived from a step name.
 """
+
 from __future__ import annotations
 
 import re

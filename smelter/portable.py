@@ -8,6 +8,7 @@ modules must be framework-free: an import of Prefect, Spark, the lake or any pro
 the tree is a :class:`PortabilityError` naming the module and the import, at logging time rather
 than when a serving host or a Spark executor first tries to load the model.
 """
+
 from __future__ import annotations
 
 import ast
@@ -36,11 +37,17 @@ def imports_of(source: str) -> set[str]:
 def check_portable(modules: Sequence[str], sources: dict[str, str]) -> None:
     """Every import of every module in ``sources`` is a third-party package or one of ``modules``."""
     allowed = set(modules)
-    problems = [f"{module} imports {name}" for module, source in sources.items() for name in sorted(imports_of(source))
-                if name.split(".")[0] in FORBIDDEN and name not in allowed]
+    problems = [
+        f"{module} imports {name}"
+        for module, source in sources.items()
+        for name in sorted(imports_of(source))
+        if name.split(".")[0] in FORBIDDEN and name not in allowed
+    ]
     if problems:
-        raise PortabilityError("a model's code must import only third-party packages and the modules logged with "
-                               "it: " + "; ".join(problems))
+        raise PortabilityError(
+            "a model's code must import only third-party packages and the modules logged with "
+            "it: " + "; ".join(problems)
+        )
 
 
 def code_tree(modules: Sequence[str], dest: Path) -> Path:

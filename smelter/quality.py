@@ -7,6 +7,7 @@ dataset, its source, each failing expectation, its column and example rows.
 
 One ephemeral GX context per process, made on first use (GX takes seconds to import).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,15 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from pyspark.sql import DataFrame as SparkDataFrame
 
-__all__ = ["DataQualityError", "ExpectationOutcome", "QualityReport", "build_suite", "enforce",
-           "validate_pandas", "validate_spark"]
+__all__ = [
+    "DataQualityError",
+    "ExpectationOutcome",
+    "QualityReport",
+    "build_suite",
+    "enforce",
+    "validate_pandas",
+    "validate_spark",
+]
 
 ROW_ID = "_source_row"  # ingest numbers each row by its line in the source file; examples cite it
 EXAMPLES = 5
@@ -30,7 +38,7 @@ _lock = threading.RLock()
 _gx: dict[str, Any] = {}  # "context", then one batch definition per engine, made on first use
 
 
-def build_suite(name: str, expectations: list) -> "gx.ExpectationSuite":
+def build_suite(name: str, expectations: list) -> gx.ExpectationSuite:
     """A named suite from expectation objects (``gx.expectations.Expect...``), not stored anywhere."""
     import great_expectations as gx
 
@@ -62,9 +70,8 @@ def _batch_definition(engine: str):
         return _gx[engine]
 
 
-def _run(engine: str, frame: Any, suite: "gx.ExpectationSuite", examples: int):
-    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": examples,
-                     "include_unexpected_rows": True}
+def _run(engine: str, frame: Any, suite: gx.ExpectationSuite, examples: int):
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": examples, "include_unexpected_rows": True}
     with _lock:  # GX's validator is not known to be thread-safe; Prefect may run tasks in threads
         batch = _batch_definition(engine).get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(suite, result_format=result_format)
@@ -78,12 +85,17 @@ def _example_rows(unexpected_rows: Any, row_id: str) -> list[dict[str, Any]]:
     if unexpected_rows is None:
         return []
     if hasattr(unexpected_rows, "to_dict"):
-        records = list(zip(unexpected_rows.index, unexpected_rows.to_dict("records")))
+        records = list(zip(unexpected_rows.index, unexpected_rows.to_dict("records"), strict=False))
     else:
         records = [(None, r.asDict() if hasattr(r, "asDict") else dict(r)) for r in unexpected_rows]
-    return [{"row": plain(values[row_id] if row_id in values else label),
-             "by": row_id if row_id in values else "index",
-             "values": plain(values)} for label, values in records]
+    return [
+        {
+            "row": plain(values.get(row_id, label)),
+            "by": row_id if row_id in values else "index",
+            "values": plain(values),
+        }
+        for label, values in records
+    ]
 
 
 def _outcome(result: Any, row_id: str, frame_columns: list[str]) -> ExpectationOutcome:
@@ -112,24 +124,40 @@ def _outcome(result: Any, row_id: str, frame_columns: list[str]) -> ExpectationO
     )
 
 
-def _validate(engine: str, frame: Any, suite, dataset_name: str, source: str, rows: int | None,
-              row_id: str, examples: int, label: str | None = None) -> QualityReport:
+def _validate(
+    engine: str,
+    frame: Any,
+    suite,
+    dataset_name: str,
+    source: str,
+    rows: int | None,
+    row_id: str,
+    examples: int,
+    label: str | None = None,
+) -> QualityReport:
     started = time.perf_counter()
     result = _run(engine, frame, suite, examples)
     outcomes = [_outcome(r, row_id, list(frame.columns)) for r in result.results]
     counts = [o.element_count for o in outcomes if o.element_count is not None]
-    return QualityReport(dataset=dataset_name, source=str(source), engine=label or engine, suite=suite.name,
-                         rows=rows if rows is not None else (counts[0] if counts else None),
-                         seconds=round(time.perf_counter() - started, 3), results=outcomes)
+    return QualityReport(
+        dataset=dataset_name,
+        source=str(source),
+        engine=label or engine,
+        suite=suite.name,
+        rows=rows if rows is not None else (counts[0] if counts else None),
+        seconds=round(time.perf_counter() - started, 3),
+        results=outcomes,
+    )
 
 
-def validate_pandas(df: "pd.DataFrame", suite, dataset_name: str, source: str, *,
-                    row_id: str = ROW_ID, examples: int = EXAMPLES) -> QualityReport:
+def validate_pandas(
+    df: pd.DataFrame, suite, dataset_name: str, source: str, *, row_id: str = ROW_ID, examples: int = EXAMPLES
+) -> QualityReport:
     """Run ``suite`` on a pandas frame. Example rows are labelled by ``row_id`` if present, else the index."""
     return _validate("pandas", df, suite, dataset_name, source, len(df), row_id, examples)
 
 
-def _to_pandas(sdf: "SparkDataFrame") -> "pd.DataFrame":
+def _to_pandas(sdf: SparkDataFrame) -> pd.DataFrame:
     """``toPandas`` keeping logical types: dates as datetime64, integers with nulls as Int64 (not float)."""
     from pyspark.sql.types import BooleanType, DateType, IntegralType
 
@@ -146,8 +174,16 @@ def _to_pandas(sdf: "SparkDataFrame") -> "pd.DataFrame":
     return frame.astype(casts)
 
 
-def validate_spark(sdf: "SparkDataFrame", suite, dataset_name: str, source: str, *,
-                   row_id: str = ROW_ID, examples: int = EXAMPLES, via_pandas: bool = False) -> QualityReport:
+def validate_spark(
+    sdf: SparkDataFrame,
+    suite,
+    dataset_name: str,
+    source: str,
+    *,
+    row_id: str = ROW_ID,
+    examples: int = EXAMPLES,
+    via_pandas: bool = False,
+) -> QualityReport:
     """Run ``suite`` on a Spark frame, in Spark (cache ``sdf`` first: each expectation is a Spark job).
 
     ``via_pandas``: collect with ``toPandas`` (date columns as datetime64) and validate in pandas instead,
@@ -155,8 +191,9 @@ def validate_spark(sdf: "SparkDataFrame", suite, dataset_name: str, source: str,
     """
     if via_pandas:
         frame = _to_pandas(sdf)
-        return _validate("pandas", frame, suite, dataset_name, source, len(frame), row_id, examples,
-                         label="spark via pandas")
+        return _validate(
+            "pandas", frame, suite, dataset_name, source, len(frame), row_id, examples, label="spark via pandas"
+        )
     return _validate("spark", sdf, suite, dataset_name, source, None, row_id, examples)
 
 

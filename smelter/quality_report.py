@@ -2,6 +2,7 @@
 
 No Great Expectations import here: :mod:`smelter.quality` fills these from GX's results.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -109,8 +110,10 @@ class QualityReport:
 
     def summary(self) -> str:
         passed = len(self.results) - len(self.failures)
-        return (f"{self.dataset}: {passed}/{len(self.results)} expectations passed on {self.rows} rows "
-                f"({self.engine}, {self.seconds:.2f} s)")
+        return (
+            f"{self.dataset}: {passed}/{len(self.results)} expectations passed on {self.rows} rows "
+            f"({self.engine}, {self.seconds:.2f} s)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for MLflow and manifests."""
@@ -119,14 +122,21 @@ class QualityReport:
     def to_markdown(self) -> str:
         """A Prefect artifact: a headline and one table row per expectation."""
         cell = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-        lines = [f"### {'PASSED' if self.success else 'FAILED'}: {self.dataset}", "",
-                 f"{self.summary()}; source `{self.source}`", "",
-                 "| ok | expectation | column | unexpected | detail |", "|---|---|---|---|---|"]
+        lines = [
+            f"### {'PASSED' if self.success else 'FAILED'}: {self.dataset}",
+            "",
+            f"{self.summary()}; source `{self.source}`",
+            "",
+            "| ok | expectation | column | unexpected | detail |",
+            "|---|---|---|---|---|",
+        ]
         for r in self.results:
             unexpected = "" if r.unexpected_count is None else f"{r.unexpected_count} of {r.element_count}"
             detail = r.error or r.example_text() or ("" if r.observed is None else f"observed {r.observed}")
-            lines.append(f"| {'yes' if r.success else '**no**'} | {r.expectation} | {cell(r.column or '')} "
-                         f"| {unexpected} | {cell(detail)} |")
+            lines.append(
+                f"| {'yes' if r.success else '**no**'} | {r.expectation} | {cell(r.column or '')} "
+                f"| {unexpected} | {cell(detail)} |"
+            )
         return "\n".join(lines)
 
 
@@ -136,5 +146,7 @@ class DataQualityError(Exception):
     def __init__(self, report: QualityReport):
         self.report = report
         lines = [f"- {r.describe()}" for r in report.failures]
-        super().__init__(f"{report.dataset} from {report.source}: {len(lines)} of {len(report.results)} "
-                         f"expectations failed on {report.rows} rows\n" + "\n".join(lines))
+        super().__init__(
+            f"{report.dataset} from {report.source}: {len(lines)} of {len(report.results)} "
+            f"expectations failed on {report.rows} rows\n" + "\n".join(lines)
+        )

@@ -6,6 +6,7 @@ columns with :func:`input_columns`. MLflow is imported inside the functions that
 talk to the registry (its URIs must be set first: ``smelter.tracking.configure_mlflow``).
 Models are promoted by moving the alias ``champion``; registry stages are not used.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def parse_model_uri(uri: str) -> ModelRef:
     """``models:/name@alias`` or ``models:/name/3`` -> ModelRef; anything else is a ValueError."""
     match = _URI.match(uri)
     if not match:
-        raise ValueError(f"model URI {uri!r} must name a registered model: models:/<name>@<alias> "
-                         "or models:/<name>/<version>")
+        raise ValueError(
+            f"model URI {uri!r} must name a registered model: models:/<name>@<alias> or models:/<name>/<version>"
+        )
     return ModelRef(match["name"], match["alias"], match["version"])
 
 
@@ -140,8 +142,9 @@ def beats(score: float, champion_score: float | None, higher_is_better: bool) ->
     return score > champion_score if higher_is_better else score < champion_score
 
 
-def register_and_promote(model_uri: str, model_name: str, metric: str, score: float, higher_is_better: bool,
-                         run_id: str | None = None) -> Promotion:
+def register_and_promote(
+    model_uri: str, model_name: str, metric: str, score: float, higher_is_better: bool, run_id: str | None = None
+) -> Promotion:
     """Register ``model_uri`` as a version of ``model_name``; move ``@champion`` to it only if it beats the
     champion, whose score is the ``metric`` of the run that produced it. With ``run_id`` the decision is
     also logged to that run (param ``registered_version``, metric ``promoted``, tag ``champion_decision``).
@@ -154,8 +157,9 @@ def register_and_promote(model_uri: str, model_name: str, metric: str, score: fl
     from mlflow import MlflowClient
 
     client = MlflowClient()
-    mv = (registered_version(client, model_name, model_uri, run_id)
-          or mlflow.register_model(model_uri, model_name, tags={metric: str(score)}))
+    mv = registered_version(client, model_name, model_uri, run_id) or mlflow.register_model(
+        model_uri, model_name, tags={metric: str(score)}
+    )
     version = str(mv.version)
     champ = _champion(client, model_name)
     champ_version = str(champ.version) if champ is not None else None
@@ -171,8 +175,9 @@ def register_and_promote(model_uri: str, model_name: str, metric: str, score: fl
     return decision
 
 
-def registered_version(client: MlflowClient, name: str, model_uri: str,
-                       run_id: str | None = None) -> ModelVersion | None:
+def registered_version(
+    client: MlflowClient, name: str, model_uri: str, run_id: str | None = None
+) -> ModelVersion | None:
     """The first version of ``name`` registered from ``run_id`` (else from the run of a ``runs:/`` URI,
     else from ``model_uri`` itself); None when there is none."""
     run_match = _RUN_URI.match(model_uri)
@@ -199,8 +204,15 @@ def _champion(client: MlflowClient, name: str) -> ModelVersion | None:
         return None
 
 
-def decide(client: MlflowClient, champ: ModelVersion | None, name: str, version: str, metric: str,
-           score: float, higher_is_better: bool) -> Promotion:
+def decide(
+    client: MlflowClient,
+    champ: ModelVersion | None,
+    name: str,
+    version: str,
+    metric: str,
+    score: float,
+    higher_is_better: bool,
+) -> Promotion:
     """The champion rule for ``version`` against ``champ`` (the version ``@champion`` names, or None)."""
     champ_version = str(champ.version) if champ is not None else None
     champ_score = None
@@ -213,8 +225,11 @@ def decide(client: MlflowClient, champ: ModelVersion | None, name: str, version:
         reason = "first version with a score: becomes champion"
     else:
         sign = ">" if higher_is_better else "<"
-        reason = (f"{metric} {score:.6g} {sign} champion v{champ_version}'s {champ_score:.6g}" if promoted
-                  else f"{metric} {score:.6g} does not beat champion v{champ_version}'s {champ_score:.6g}")
+        reason = (
+            f"{metric} {score:.6g} {sign} champion v{champ_version}'s {champ_score:.6g}"
+            if promoted
+            else f"{metric} {score:.6g} does not beat champion v{champ_version}'s {champ_score:.6g}"
+        )
     return Promotion(name, version, metric, float(score), champ_version, champ_score, promoted, reason)
 
 
@@ -230,5 +245,9 @@ def _log_decision(client: MlflowClient, run_id: str, decision: Promotion) -> Non
     metrics = [Metric("promoted", float(decision.promoted), now, 0)]
     if decision.champion_score is not None:
         metrics.append(Metric(f"champion_{decision.metric}", decision.champion_score, now, 0))
-    client.log_batch(run_id, metrics=metrics, params=[Param("registered_version", decision.version)],
-                     tags=[RunTag("champion_decision", decision.reason)])
+    client.log_batch(
+        run_id,
+        metrics=metrics,
+        params=[Param("registered_version", decision.version)],
+        tags=[RunTag("champion_decision", decision.reason)],
+    )

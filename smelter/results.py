@@ -4,6 +4,7 @@ Stages return these instead of nested dicts; flows collect them (in dicts or lis
 the flow chooses) and ``publish_run_summary`` finds them by type. ``as_plain`` turns any result
 (or a structure holding results) into plain JSON-able values for the command line and the UI.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass

@@ -8,11 +8,13 @@ batch inside ``mapInPandas``. Output rows: key columns, prediction column(s)
 (``prediction`` for a Series/array, the model's own columns for a DataFrame),
 ``model_name``, ``model_version``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +57,9 @@ def load_model(model_uri: str) -> ScoringModel:
     resolved = resolve(model_uri)
     pyfunc = mlflow.pyfunc.load_model(resolved.uri)
     columns = input_columns(pyfunc)
-    return ScoringModel(resolved.name, resolved.version, resolved.run_id, resolved.uri, pyfunc,
-                        columns.required, columns.optional)
+    return ScoringModel(
+        resolved.name, resolved.version, resolved.run_id, resolved.uri, pyfunc, columns.required, columns.optional
+    )
 
 
 def check_columns(columns: Sequence[str], required: Sequence[str], source: str) -> None:
@@ -64,8 +67,7 @@ def check_columns(columns: Sequence[str], required: Sequence[str], source: str) 
     present = set(columns)
     missing = [c for c in required if c not in present]
     if missing:
-        raise MissingColumnsError(
-            f"{source} lacks column(s) {missing} needed for scoring; it has {list(columns)}")
+        raise MissingColumnsError(f"{source} lacks column(s) {missing} needed for scoring; it has {list(columns)}")
 
 
 def prediction_frame(raw: Any, n_rows: int) -> pd.DataFrame:
@@ -94,9 +96,15 @@ def plain_values(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})
 
 
-def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[str],
-                 mini_batch_size: int = 10_000, max_concurrency: int = 2,
-                 source: str = "input", params: dict | None = None) -> pd.DataFrame:
+def score_pandas(
+    model: ScoringModel,
+    df: pd.DataFrame,
+    key_columns: Sequence[str],
+    mini_batch_size: int = 10_000,
+    max_concurrency: int = 2,
+    source: str = "input",
+    params: dict | None = None,
+) -> pd.DataFrame:
     """Rows of ``df`` in order -> key columns + prediction column(s) + model_name + model_version.
 
     Columns that are not model inputs (required, or optional and present) are dropped before
@@ -111,7 +119,7 @@ def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[st
     starts = range(0, len(df), mini_batch_size)
 
     def predict(start: int) -> pd.DataFrame:
-        batch = features.iloc[start:start + mini_batch_size]
+        batch = features.iloc[start : start + mini_batch_size]
         try:
             return prediction_frame(model.pyfunc.predict(batch, params=params), len(batch))
         except Exception as exc:
@@ -132,8 +140,7 @@ def score_pandas(model: ScoringModel, df: pd.DataFrame, key_columns: Sequence[st
     return out.assign(model_name=model.name, model_version=model.version)
 
 
-def choose_engine(engine: str, n_rows: int | None, spark_master: str,
-                  spark_min_rows: int = SPARK_MIN_ROWS) -> str:
+def choose_engine(engine: str, n_rows: int | None, spark_master: str, spark_min_rows: int = SPARK_MIN_ROWS) -> str:
     """``auto`` -> ``spark`` when a cluster is configured or there are more than ``spark_min_rows`` rows."""
     if engine not in ("auto", "pandas", "spark"):
         raise ValueError(f"engine must be auto, pandas or spark, not {engine!r}")

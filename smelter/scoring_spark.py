@@ -5,27 +5,30 @@ The driver downloads the pinned model version once and ships it with
 Python worker loads it once and reuses it for every partition it runs. Works the
 same on ``local[*]`` and on a cluster (classic Spark; not Spark Connect).
 """
+
 from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from smelter.scoring import ScoringModel, check_columns, score_pandas
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import DataFrame as SparkDataFrame, SparkSession
+    from pyspark.sql import DataFrame as SparkDataFrame
+    from pyspark.sql import SparkSession
 
 PROBE_ROWS = 8
 _worker_models: dict[str, ScoringModel] = {}  # per Python worker: shipped model name -> loaded model
 _shipped: dict[tuple[str, str, str], str] = {}  # driver: (Spark app, registry, models:/name/version) -> name
 
 
-def ship_model(spark: "SparkSession", model: ScoringModel) -> str:
+def ship_model(spark: SparkSession, model: ScoringModel) -> str:
     """Add ``model``'s artifacts to the Spark application (once per app and version); returns the
     name for ``SparkFiles.get``. Workers keep a shipped model loaded, so later runs skip the load."""
     import mlflow
@@ -52,8 +55,13 @@ def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:
     return _worker_models[shipped]
 
 
-def output_schema(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame",
-                  key_columns: Sequence[str], params: dict | None = None):
+def output_schema(
+    spark: SparkSession,
+    model: ScoringModel,
+    sdf: SparkDataFrame,
+    key_columns: Sequence[str],
+    params: dict | None = None,
+):
     """Spark schema of the scored rows: input key types + a probe prediction's column types + model name/version."""
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -61,13 +69,22 @@ def output_schema(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFra
     pred_cols = [c for c in probe.columns if c not in (*key_columns, "model_name", "model_version")]
     pred_schema = spark.createDataFrame(probe[pred_cols]).schema if len(probe) else None
     pred_fields = list(pred_schema.fields) if pred_schema else [StructField("prediction", "double")]
-    return StructType([sdf.schema[k] for k in key_columns] + pred_fields
-                      + [StructField("model_name", StringType()), StructField("model_version", StringType())])
+    return StructType(
+        [sdf.schema[k] for k in key_columns]
+        + pred_fields
+        + [StructField("model_name", StringType()), StructField("model_version", StringType())]
+    )
 
 
-def score_spark(spark: "SparkSession", model: ScoringModel, sdf: "SparkDataFrame",
-                key_columns: Sequence[str], mini_batch_size: int = 10_000,
-                source: str = "input", params: dict | None = None) -> "SparkDataFrame":
+def score_spark(
+    spark: SparkSession,
+    model: ScoringModel,
+    sdf: SparkDataFrame,
+    key_columns: Sequence[str],
+    mini_batch_size: int = 10_000,
+    source: str = "input",
+    params: dict | None = None,
+) -> SparkDataFrame:
     """Lazily score ``sdf`` on the cluster; same columns and values as :func:`score_pandas`.
 
     Concurrency is the cluster's: one task per partition (an input with fewer partitions than

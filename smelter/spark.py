@@ -3,6 +3,7 @@
 ``local[*]`` by default; point ``settings.spark.master`` at a cluster
 (``spark://host:7077``, ``yarn``, ``sc://host`` for Spark Connect) to scale out.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,10 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
 
 _lock = threading.Lock()
-_session: "SparkSession | None" = None
+_session: SparkSession | None = None
 
 
-def get_spark(cfg: SparkSettings) -> "SparkSession":
+def get_spark(cfg: SparkSettings) -> SparkSession:
     """Return the process's Spark session, creating it from ``cfg`` the first time."""
     global _session
     with _lock:
@@ -54,7 +55,7 @@ def get_spark(cfg: SparkSettings) -> "SparkSession":
         return _session
 
 
-def _is_stopped(session: "SparkSession") -> bool:
+def _is_stopped(session: SparkSession) -> bool:
     try:
         return session.sparkContext._jsc is None  # classic session stopped
     except Exception:  # Spark Connect sessions have no SparkContext

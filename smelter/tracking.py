@@ -5,6 +5,7 @@ in ``mlruns/artifacts``; ``settings.mlflow.tracking_uri`` points them at a
 tracking server instead. The registry (URIs, aliases, the champion rule) is
 :mod:`smelter.registry`.
 """
+
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
@@ -54,4 +55,3 @@ def pip_requirements(*packages: str) -> list[str]:
         except PackageNotFoundError:
             continue
     return pins
-

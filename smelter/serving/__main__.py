@@ -3,6 +3,7 @@
 Every option defaults to ``settings.serving`` (``smelter.toml``, ``SMELTER_SERVING__*``);
 the key only ever comes from the environment or a key file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,13 @@ def parse_args(argv: list[str] | None = None) -> dict:
     p.add_argument("--api-key-file", type=Path, help="file holding the key (outside the repository)")
     p.add_argument("--max-rows", type=int, help="most rows one request may score (more: 413)")
     p.add_argument("--alias-poll-seconds", type=float, help="how often the alias is re-resolved")
-    p.add_argument("--no-batching", dest="batch_requests", action="store_const", const=False,
-                   help="score every request in its own model call")
+    p.add_argument(
+        "--no-batching",
+        dest="batch_requests",
+        action="store_const",
+        const=False,
+        help="score every request in its own model call",
+    )
     return {k: v for k, v in vars(p.parse_args(argv)).items() if v is not None}
 
 
@@ -39,10 +45,23 @@ def serve(serving: ServingSettings) -> None:
     holder = ModelHolder(parse_model_uri(serving.model_uri))
     key = resolve_api_key(serving)
     app = create_app(holder, key, serving.max_rows, serving.alias_poll_seconds, serving.batch_requests)
-    logging.getLogger(__name__).warning("serving %s on http://%s:%d (key %s)", serving.model_uri,
-                                        serving.host, serving.port, "required" if key else "not required")
-    uvicorn.run(app, host=serving.host, port=serving.port, log_level="warning", access_log=False,
-                loop="asyncio", http="h11", lifespan="on")
+    logging.getLogger(__name__).warning(
+        "serving %s on http://%s:%d (key %s)",
+        serving.model_uri,
+        serving.host,
+        serving.port,
+        "required" if key else "not required",
+    )
+    uvicorn.run(
+        app,
+        host=serving.host,
+        port=serving.port,
+        log_level="warning",
+        access_log=False,
+        loop="asyncio",
+        http="h11",
+        lifespan="on",
+    )
 
 
 def limit_model_threads(threads: int) -> None:

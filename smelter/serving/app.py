@@ -6,6 +6,7 @@ the served model and its input schema. Parsing and checks live in
 :mod:`smelter.serving.payload` and :mod:`smelter.serving.schema`, the model in
 :mod:`smelter.serving.holder`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,8 +56,9 @@ def request_columns(raw: bytes, served: ServedModel, max_rows: int) -> dict[str,
     return typed_columns(body_columns(parse_json(raw), max_rows), served.types)
 
 
-def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_seconds: float,
-               combine: bool = True) -> Starlette:
+def create_app(
+    holder: ModelHolder, api_key: str | None, max_rows: int, poll_seconds: float, combine: bool = True
+) -> Starlette:
     """The ASGI app; starting it starts the holder's alias poller, stopping it stops the poller.
 
     Concurrent requests are scored together by a :class:`Batcher` unless ``combine`` is False.
@@ -102,6 +104,10 @@ def create_app(holder: ModelHolder, api_key: str | None, max_rows: int, poll_sec
         yield
         holder.stop()
 
-    routes = [Route("/score", score, methods=["POST"]), Route("/invocations", score, methods=["POST"]),
-              Route("/health", health, methods=["GET"]), Route("/metadata", metadata, methods=["GET"])]
+    routes = [
+        Route("/score", score, methods=["POST"]),
+        Route("/invocations", score, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metadata", metadata, methods=["GET"]),
+    ]
     return Starlette(routes=routes, lifespan=lifespan)

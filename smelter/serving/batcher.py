@@ -9,9 +9,11 @@ call fails each request is scored alone, so a bad request fails only itself.
 Combining assumes the model scores each row on its own (true of Smelter's
 tabular models); ``combine=False`` turns it off.
 """
+
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +26,8 @@ def split_rows(predictions: Any, lengths: list[int]) -> list[Any]:
     """Predictions for concatenated frames -> one slice per frame (ndarray, Series, DataFrame or list)."""
     bounds = np.cumsum([0, *lengths])
     if isinstance(predictions, (pd.Series, pd.DataFrame)):
-        return [predictions.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    return [predictions[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        return [predictions.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+    return [predictions[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def predict_parts(model: Any, parts: list[dict[str, np.ndarray]]) -> list[Any]:
@@ -56,7 +58,7 @@ class _Job:
     rows: int
     future: asyncio.Future
 
-    def joins(self, first: "_Job") -> bool:
+    def joins(self, first: _Job) -> bool:
         return self.served is first.served and self.columns.keys() == first.columns.keys()
 
 
@@ -81,8 +83,12 @@ class Batcher:
         """The next batch: queued jobs on the same served version, at most ``max_rows`` rows (at least one job)."""
         batch = [self._queue.popleft()]
         rows = batch[0].rows
-        while (self.combine and self._queue and self._queue[0].joins(batch[0])
-               and rows + self._queue[0].rows <= self.max_rows):
+        while (
+            self.combine
+            and self._queue
+            and self._queue[0].joins(batch[0])
+            and rows + self._queue[0].rows <= self.max_rows
+        ):
             rows += self._queue[0].rows
             batch.append(self._queue.popleft())
         return batch
@@ -99,7 +105,7 @@ class Batcher:
                 raise
             except Exception as exc:  # the worker thread could not run
                 results = [exc] * len(batch)
-            for job, result in zip(batch, results):
+            for job, result in zip(batch, results, strict=False):
                 if job.future.done():  # the client went away
                     continue
                 if isinstance(result, BaseException):

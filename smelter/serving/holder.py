@@ -5,6 +5,7 @@ once and keeps that object to the end, so when the alias moves the poller loads
 the new version fully first and then swaps the reference: requests in flight
 finish on the old version, the next ones get the new one, none fails.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,12 @@ class ServedModel:
     def metadata(self) -> dict:
         """Name, version, alias and input schema, as the /metadata answer."""
         schema = self.model.metadata.get_input_schema()
-        return {"name": self.name, "version": self.version, "alias": self.alias,
-                "input_schema": schema.to_dict() if schema is not None else None}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "alias": self.alias,
+            "input_schema": schema.to_dict() if schema is not None else None,
+        }
 
 
 def load_version(ref: ModelRef, version: str) -> ServedModel:
@@ -65,8 +70,7 @@ class ModelHolder:
             return False
         served = load_version(self.ref, version)
         previous, self.current = self.current, served
-        log.warning("serving %s version %s (was %s)", self.ref.name, version,
-                    previous.version if previous else "none")
+        log.warning("serving %s version %s (was %s)", self.ref.name, version, previous.version if previous else "none")
         return True
 
     def _poll(self, every: float) -> None:

@@ -4,6 +4,7 @@ The key is configuration, never code: ``SMELTER_SERVING__API_KEY`` in the
 environment, or a secrets file (``api_key_file``) that must live outside the
 repository. With neither, scoring is open.
 """
+
 from __future__ import annotations
 
 import hmac

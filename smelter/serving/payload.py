@@ -8,6 +8,7 @@ Accepted bodies (JSON):
 Every failure is a :class:`RequestError` carrying the HTTP status and a message
 naming the key, row or column at fault. Nothing here knows HTTP or the model.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -94,6 +95,7 @@ def _records_columns(key: str, records: Any, max_rows: int) -> dict[str, list]:
         if record.keys() != expected:
             missing = sorted(expected - record.keys())
             extra = sorted(record.keys() - expected)
-            raise RequestError(422, f"row {i} of '{key}' differs from row 0: "
-                                    f"missing {missing or 'none'}, extra {extra or 'none'}")
+            raise RequestError(
+                422, f"row {i} of '{key}' differs from row 0: missing {missing or 'none'}, extra {extra or 'none'}"
+            )
     return {name: [r[name] for r in records] for name in names}

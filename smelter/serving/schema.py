@@ -5,10 +5,12 @@ every column at fault and the first bad row of each. The column types come from
 ``smelter.registry.input_columns(model).types``: a model logged without a
 signature (or with a tensor signature) has none and gets its columns unchecked.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -5,10 +5,11 @@ plus ``_source_file``, ``_source_sha256``, ``_source_row`` (1-based line in the
 file, header = line 1), ``_ingested_at`` and ``_flow_run_id``. Re-ingesting a file
 whose checksum is already the current bronze version publishes nothing new.
 """
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +55,7 @@ def with_ingestion_metadata(df: pd.DataFrame, source: Path, sha256: str, run_id:
     out["_source_file"] = str(Path(source).resolve())
     out["_source_sha256"] = sha256
     out["_source_row"] = range(2, len(df) + 2)
-    out["_ingested_at"] = datetime.now(timezone.utc).isoformat()
+    out["_ingested_at"] = datetime.now(UTC).isoformat()
     out["_flow_run_id"] = run_id
     return out
 
@@ -66,8 +67,9 @@ def ingest_csv(path: Path, lake: Lake, ds: Dataset, required: list[str], run_id:
     try:
         current = lake.manifest(ds)
         if current["metadata"].get("source_sha256") == sha:
-            return DatasetPublished(ds.key, current["version"], current["rows"], new=False,
-                                    path=str(lake.data_path(ds, current["version"])))
+            return DatasetPublished(
+                ds.key, current["version"], current["rows"], new=False, path=str(lake.data_path(ds, current["version"]))
+            )
     except DatasetNotFoundError:
         pass
     df = with_ingestion_metadata(read_raw_csv(path, required), path, sha, run_id)

@@ -4,10 +4,11 @@ Plain functions; the ``@task`` shells are in :mod:`tasks.common.stages`.
 A predictions dataset holds Parquet and CSV (see its formats in :mod:`smelter.catalog`); read a
 version through :class:`smelter.lake.Lake` (``read_pandas``, ``format_path(ds, "csv")``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from smelter.catalog import GOLD_DEMAND_FEATURES, Dataset
 from smelter.lake import Lake, Published
@@ -15,14 +16,29 @@ from smelter.results import DatasetPublished
 from smelter.scoring import SPARK_MIN_ROWS, check_columns, choose_engine, load_model, score_pandas
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
-from tasks.common.score_inputs import (ScoringInputError, describe_input, read_held_out, read_held_out_spark,  # noqa: F401
-                                       read_input, read_input_spark)
+from tasks.common.score_inputs import (  # noqa: F401
+    ScoringInputError,
+    describe_input,
+    read_held_out,
+    read_held_out_spark,
+    read_input,
+    read_input_spark,
+)
 
 
-def score_to_gold(settings: Settings, model_uri: str, output: Dataset, key_columns: Sequence[str],
-                  input_path: str | Path | None = None, default_input: Dataset = GOLD_DEMAND_FEATURES,
-                  mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
-                  spark_min_rows: int = SPARK_MIN_ROWS, params: dict | None = None) -> Published:
+def score_to_gold(
+    settings: Settings,
+    model_uri: str,
+    output: Dataset,
+    key_columns: Sequence[str],
+    input_path: str | Path | None = None,
+    default_input: Dataset = GOLD_DEMAND_FEATURES,
+    mini_batch_size: int = 10_000,
+    max_concurrency: int = 2,
+    engine: str = "auto",
+    spark_min_rows: int = SPARK_MIN_ROWS,
+    params: dict | None = None,
+) -> Published:
     """Score ``input_path`` (default: the held-out rows of ``default_input``) with ``model_uri`` (``params``
     go to the model's predict); publish a version of ``output``. Missing columns fail before anything is
     scored; the manifest records model, source, engine and params."""
@@ -33,9 +49,16 @@ def score_to_gold(settings: Settings, model_uri: str, output: Dataset, key_colum
     path, source = given["path"], given["source"]
     check_columns(given["columns"], [*model.input_columns, *key_columns], source)
     chosen = choose_engine(engine, given["rows"], settings.spark.master, spark_min_rows)
-    metadata = {"model_uri": model_uri, "model_name": model.name, "model_version": model.version,
-                "source": source, "engine": chosen, "mini_batch_size": mini_batch_size,
-                "max_concurrency": max_concurrency, "params": params or {}}
+    metadata = {
+        "model_uri": model_uri,
+        "model_name": model.name,
+        "model_version": model.version,
+        "source": source,
+        "engine": chosen,
+        "mini_batch_size": mini_batch_size,
+        "max_concurrency": max_concurrency,
+        "params": params or {},
+    }
     if chosen == "pandas":
         df = read_input(path) if path else read_held_out(lake, default_input)
         scored = score_pandas(model, df, key_columns, mini_batch_size, max_concurrency, source, params)
@@ -45,13 +68,15 @@ def score_to_gold(settings: Settings, model_uri: str, output: Dataset, key_colum
 
     spark = get_spark(settings.spark)
     sdf = read_input_spark(spark, path) if path else read_held_out_spark(spark, lake, default_input)
-    return lake.publish_spark(output, score_spark(spark, model, sdf, key_columns, mini_batch_size, source, params),
-                              metadata)
+    return lake.publish_spark(
+        output, score_spark(spark, model, sdf, key_columns, mini_batch_size, source, params), metadata
+    )
 
 
 def published_summary(settings: Settings, pub: Published) -> DatasetPublished:
     """A published predictions version as a result; ``detail`` names model and engine
     (e.g. "model demand-forecast v3, engine pandas")."""
     meta = Lake.of(settings).manifest(f"{pub.layer}/{pub.name}", pub.version)["metadata"]
-    return DatasetPublished.of(pub, detail=f"model {meta['model_name']} v{meta['model_version']}, "
-                                           f"engine {meta['engine']}")
+    return DatasetPublished.of(
+        pub, detail=f"model {meta['model_name']} v{meta['model_version']}, engine {meta['engine']}"
+    )

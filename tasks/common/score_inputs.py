@@ -3,6 +3,7 @@
 For pandas and for Spark; an unsupported, missing or unreadable file is a clear
 :class:`ScoringInputError` naming it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -92,8 +93,11 @@ def describe_input(lake: Lake, input_path: str | Path | None, default_input: Dat
     """Where the rows come from: path (None for the lake's held-out rows of ``default_input``), source
     text, columns, row count."""
     if input_path is None:
-        return {"path": None, "source": f"{default_input.key} (split == {HELD_OUT!r})",
-                "columns": input_columns(lake.parquet_path(default_input)),
-                "rows": held_out_rows(lake, default_input)}
+        return {
+            "path": None,
+            "source": f"{default_input.key} (split == {HELD_OUT!r})",
+            "columns": input_columns(lake.parquet_path(default_input)),
+            "rows": held_out_rows(lake, default_input),
+        }
     path = Path(input_path)
     return {"path": path, "source": str(path), "columns": input_columns(path), "rows": count_rows(path)}

@@ -2,6 +2,7 @@
 
 Task names follow :mod:`smelter.naming` with ``common`` as the pipeline: ``common.<step>``.
 """
+
 from __future__ import annotations
 
 from prefect import task
@@ -23,11 +24,29 @@ def resolve_model_stage(settings: Settings, model_uri: str) -> str:
 
 
 @task(name="common.score-to-gold", cache_policy=NO_CACHE)
-def score_to_gold_stage(settings: Settings, model_uri: str, output: Dataset, key_columns: list[str],
-                        input_path: str | None = None, default_input: Dataset = GOLD_DEMAND_FEATURES,
-                        mini_batch_size: int = 10_000, max_concurrency: int = 2, engine: str = "auto",
-                        params: dict | None = None) -> DatasetPublished:
+def score_to_gold_stage(
+    settings: Settings,
+    model_uri: str,
+    output: Dataset,
+    key_columns: list[str],
+    input_path: str | None = None,
+    default_input: Dataset = GOLD_DEMAND_FEATURES,
+    mini_batch_size: int = 10_000,
+    max_concurrency: int = 2,
+    engine: str = "auto",
+    params: dict | None = None,
+) -> DatasetPublished:
     """Score and publish ``output``; the published version with model and engine in ``detail``."""
-    pub = score_to_gold(settings, model_uri, output, key_columns, input_path, default_input,
-                        mini_batch_size, max_concurrency, engine, params=params)
+    pub = score_to_gold(
+        settings,
+        model_uri,
+        output,
+        key_columns,
+        input_path,
+        default_input,
+        mini_batch_size,
+        max_concurrency,
+        engine,
+        params=params,
+    )
     return published_summary(settings, pub)

@@ -1,4 +1,5 @@
 """Forecast metrics and the seasonal-naive baseline (same day last year)."""
+
 from __future__ import annotations
 
 import numpy as np

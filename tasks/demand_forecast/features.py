@@ -6,6 +6,7 @@ later sales: no leakage from the future. The calendar comes from
 same function the registered model runs on a caller's dates. ``split`` is "test" from ``test_start``
 on, else "train".
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -9,6 +9,7 @@ population table it was trained with and the states it knows. It takes what a ca
 ``population_year`` (the year of the population used; the row's own when given) and
 ``unknown_category``. Imports only pandas, numpy, scikit-learn, LightGBM and MLflow.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,9 +67,14 @@ def make_forecaster(params: ForecasterParams) -> Pipeline:
     from lightgbm import LGBMRegressor
 
     booster = LGBMRegressor(
-        num_leaves=params.num_leaves, n_estimators=params.num_iterations,
-        learning_rate=params.learning_rate, random_state=params.seed,
-        deterministic=True, force_col_wise=True, n_jobs=2, verbose=-1,
+        num_leaves=params.num_leaves,
+        n_estimators=params.num_iterations,
+        learning_rate=params.learning_rate,
+        random_state=params.seed,
+        deterministic=True,
+        force_col_wise=True,
+        n_jobs=2,
+        verbose=-1,
     )
     return Pipeline([("categories", CategoryCast(CATEGORICAL)), ("lgbm", booster)])
 
@@ -130,11 +136,13 @@ class DemandModel(mlflow.pyfunc.PythonModel):
         unseen = ~out["state"].astype(str).isin(self.states).to_numpy()
         if unseen.any() and unknown == "error":
             row = _bad_row(unseen, rows.index)
-            raise UnknownCategoryError(f"column 'state' row {row}: unknown category {rows['state'][row]!r}; "
-                                       f"the model knows {len(self.states)} states")
+            raise UnknownCategoryError(
+                f"column 'state' row {row}: unknown category {rows['state'][row]!r}; "
+                f"the model knows {len(self.states)} states"
+            )
         out["unknown_category"] = unseen
         given = rows["population"] if "population" in rows else pd.Series(np.nan, index=rows.index)
-        looked_up = [self._population(s, int(y)) for s, y in zip(out["state"].astype(str), out["year"])]
+        looked_up = [self._population(s, int(y)) for s, y in zip(out["state"].astype(str), out["year"], strict=False)]
         out["population_year"] = np.where(given.notna(), out["year"], [y for _, y in looked_up])
         out["population"] = np.where(given.notna(), given, [p for p, _ in looked_up])
         return out
@@ -151,9 +159,13 @@ class DemandModel(mlflow.pyfunc.PythonModel):
         """Caller rows -> ``OUTPUT_COLUMNS`` (fresh 0..n-1 index)."""
         features = self.features(rows, unknown)
         prediction = self.pipeline.predict(features[FEATURES]) if len(features) else np.empty(0)
-        return pd.DataFrame({"prediction": prediction,
-                             "population_year": features["population_year"].astype("float64").to_numpy(),
-                             "unknown_category": features["unknown_category"].to_numpy(bool)})
+        return pd.DataFrame(
+            {
+                "prediction": prediction,
+                "population_year": features["population_year"].astype("float64").to_numpy(),
+                "unknown_category": features["unknown_category"].to_numpy(bool),
+            }
+        )
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         return self.score(model_input, unknown=(params or {}).get("unknown", "error"))
@@ -166,8 +178,13 @@ def signature_for(example: pd.DataFrame, model: DemandModel):
     from mlflow.types import ColSpec, Schema
     from mlflow.types.schema import AnyType
 
-    inputs = Schema([ColSpec(AnyType(), "date", required=False), ColSpec("string", "state"),
-                     ColSpec(AnyType(), "population", required=False),
-                     *[ColSpec("long", c, required=False) for c in CALENDAR]])
+    inputs = Schema(
+        [
+            ColSpec(AnyType(), "date", required=False),
+            ColSpec("string", "state"),
+            ColSpec(AnyType(), "population", required=False),
+            *[ColSpec("long", c, required=False) for c in CALENDAR],
+        ]
+    )
     inferred = infer_signature(example, model.score(example), params={"unknown": "error"})
     return ModelSignature(inputs=inputs, outputs=inferred.outputs, params=inferred.params)

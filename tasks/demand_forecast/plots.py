@@ -1,4 +1,5 @@
 """Figures logged with each forecaster run."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,7 @@ def forecast_figure(test: pd.DataFrame, predicted: np.ndarray, states: list[str]
     """Actual vs forecast units per day for a few states, one panel each."""
     fig, axes = _figure(nrows=len(states), figsize=(9, 2.4 * len(states)), squeeze=False)
     frame = test.assign(forecast=predicted)
-    for ax, state in zip(axes[:, 0], states):
+    for ax, state in zip(axes[:, 0], states, strict=False):
         part = frame[frame["state"] == state].sort_values("date")
         ax.plot(pd.to_datetime(part["date"]), part["units_sold"], lw=0.8, label="actual")
         ax.plot(pd.to_datetime(part["date"]), part["forecast"], lw=1.2, label="forecast")

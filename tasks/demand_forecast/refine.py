@@ -6,6 +6,7 @@ from MM/DD/YYYY), state (trimmed), units_sold (int), _source_row.
 population (long). Values that do not parse become null, so the quality gate
 names them with their source row instead of Spark failing on the first one.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ DATE_FORMAT = "M/d/yyyy"  # US format; accepts 07/04/2021 and 7/4/2021
 YEAR_COLUMN = re.compile(r"^\d{4}$")
 
 
-def refine_sales(bronze: "DataFrame") -> "DataFrame":
+def refine_sales(bronze: DataFrame) -> DataFrame:
     """Bronze sales (text) -> silver columns date, state, units_sold, _source_row."""
     from pyspark.sql import functions as F
 
@@ -45,8 +46,10 @@ def year_columns(columns: list[str], source: str = "population source") -> list[
     other = [c for c in data if c != POPULATION_ID and c not in years]
     if other or not years:
         problem = f"unexpected column(s) {other}" if other else "no year columns"
-        raise ValueError(f"{source}: a population file has exactly the columns '{POPULATION_ID}' and years "
-                         f"like '2017'; {problem}; it has {data}")
+        raise ValueError(
+            f"{source}: a population file has exactly the columns '{POPULATION_ID}' and years "
+            f"like '2017'; {problem}; it has {data}"
+        )
     return years
 
 
@@ -56,18 +59,22 @@ def check_population_covers(columns: list[str], start: str, end: str, source: st
     have = {int(c.strip()) for c in year_columns(columns, source)}
     need = set(range(int(start[:4]), int(end[:4]) + 1))
     if missing := sorted(need - have):
-        raise ValueError(f"{source}: no population column for year(s) {missing}, which the sales from "
-                         f"{start} to {end} need; it has years {sorted(have)}")
+        raise ValueError(
+            f"{source}: no population column for year(s) {missing}, which the sales from "
+            f"{start} to {end} need; it has years {sorted(have)}"
+        )
 
 
-def unpivot_population(bronze: "DataFrame") -> "DataFrame":
+def unpivot_population(bronze: DataFrame) -> DataFrame:
     """Bronze wide population -> state, year, population, _source_row (one row per state-year)."""
     from pyspark.sql import functions as F
 
     years = year_columns(bronze.columns)
     long = bronze.unpivot(
-        ids=[POPULATION_ID, "_source_row"], values=years,
-        variableColumnName="year", valueColumnName="population_text",
+        ids=[POPULATION_ID, "_source_row"],
+        values=years,
+        variableColumnName="year",
+        valueColumnName="population_text",
     )
     return long.select(
         F.trim(F.col(POPULATION_ID)).alias("state"),

@@ -95,11 +95,13 @@ def generate_daily_sales(
     units = rng.poisson(expected * rng.gamma(DISPERSION, 1.0 / DISPERSION, size=expected.shape))
     keep = np.ones(len(population_wide), bool) if states is None else population_wide["State"].isin(states).to_numpy()
     names = population_wide["State"].to_numpy()[keep]
-    return pd.DataFrame({
-        "Date": np.repeat(dates.strftime("%m/%d/%Y").to_numpy(), len(names)),
-        "State": np.tile(names, len(dates)),
-        "Units Sold": units[keep].T.ravel().astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "Date": np.repeat(dates.strftime("%m/%d/%Y").to_numpy(), len(names)),
+            "State": np.tile(names, len(dates)),
+            "Units Sold": units[keep].T.ravel().astype(np.int64),
+        }
+    )
 
 
 def write_raw_sources(

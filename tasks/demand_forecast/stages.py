@@ -2,6 +2,7 @@
 
 Task names follow :mod:`smelter.naming`: ``demand-forecast.<step>``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,13 +11,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smelter import catalog, quality
-from smelter.catalog import (BRONZE_DAILY_SALES, BRONZE_STATE_POPULATION, GOLD_DEMAND_FEATURES, SILVER_DAILY_SALES,
-                             SILVER_STATE_POPULATION, Dataset)
-from smelter.lake import Lake
-from smelter.results import DatasetPublished
+from smelter.catalog import (
+    BRONZE_DAILY_SALES,
+    BRONZE_STATE_POPULATION,
+    GOLD_DEMAND_FEATURES,
+    SILVER_DAILY_SALES,
+    SILVER_STATE_POPULATION,
+    Dataset,
+)
 from smelter.hooks import retry_transient
+from smelter.lake import Lake
 from smelter.naming import DEMAND_FORECAST as P
-from smelter.results import ModelRegistered, ModelTrained
+from smelter.results import DatasetPublished, ModelRegistered, ModelTrained
 from smelter.settings import Settings
 from smelter.spark import get_spark
 from smelter.tracking import configure_mlflow
@@ -24,15 +30,30 @@ from tasks.common.ingest import current_run_id, ingest_csv
 from tasks.demand_forecast import suites
 from tasks.demand_forecast.features import build_gold
 from tasks.demand_forecast.model import ForecasterParams
-from tasks.demand_forecast.refine import (POPULATION_ID, SALES_RAW, check_population_covers,
-                                          refine_sales, unpivot_population)
+from tasks.demand_forecast.refine import (
+    POPULATION_ID,
+    SALES_RAW,
+    check_population_covers,
+    refine_sales,
+    unpivot_population,
+)
 from tasks.demand_forecast.sources import write_raw_sources
 from tasks.demand_forecast.train import register_forecaster, train_and_track
 
-SPARK_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30], timeout_seconds=1800,
-                  retry_condition_fn=retry_transient)
-INGEST_TASK = dict(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600,
-                   retry_condition_fn=retry_transient)
+SPARK_TASK = {
+    "cache_policy": NO_CACHE,
+    "retries": 2,
+    "retry_delay_seconds": [5, 30],
+    "timeout_seconds": 1800,
+    "retry_condition_fn": retry_transient,
+}
+INGEST_TASK = {
+    "cache_policy": NO_CACHE,
+    "retries": 2,
+    "retry_delay_seconds": [1, 5],
+    "timeout_seconds": 600,
+    "retry_condition_fn": retry_transient,
+}
 
 
 def gate_and_publish(sdf, settings: Settings, ds: Dataset, source: str, **suite_args) -> DatasetPublished:
@@ -43,8 +64,13 @@ def gate_and_publish(sdf, settings: Settings, ds: Dataset, source: str, **suite_
     Spark jobs); on a cluster GX runs in Spark.
     """
     local = settings.spark.master.startswith("local")
-    report = quality.validate_spark(sdf, quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args)),
-                                    ds.key, source, via_pandas=local)
+    report = quality.validate_spark(
+        sdf,
+        quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args)),
+        ds.key,
+        source,
+        via_pandas=local,
+    )
     quality.enforce(report)
     pub = Lake.of(settings).publish_spark(ds, sdf, {"source": source, "quality": report.to_dict()})
     return DatasetPublished.of(pub, quality=report.summary())
@@ -75,8 +101,9 @@ def refine_sales_stage(settings: Settings, start: str, end: str) -> DatasetPubli
     source = str(lake.data_path(BRONZE_DAILY_SALES))
     silver = refine_sales(lake.read_spark(spark, BRONZE_DAILY_SALES)).cache()
     try:
-        return gate_and_publish(silver, settings, SILVER_DAILY_SALES, source,
-                                states=suites.known_states(), start=start, end=end)
+        return gate_and_publish(
+            silver, settings, SILVER_DAILY_SALES, source, states=suites.known_states(), start=start, end=end
+        )
     finally:
         silver.unpersist()
 
@@ -109,16 +136,20 @@ def build_features_stage(settings: Settings, test_start: str) -> DatasetPublishe
         gold.unpersist()
 
 
-@task(name=P.task("train-forecaster"), cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5,
-      timeout_seconds=1800)
+@task(name=P.task("train-forecaster"), cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, timeout_seconds=1800)
 def train_forecaster_stage(settings: Settings, params: ForecasterParams) -> ModelTrained:
     """Fit, evaluate and log one MLflow run (a retry makes a new run; nothing is registered here)."""
     configure_mlflow(settings)
     return train_and_track(settings, params)
 
 
-@task(name=P.task("register-forecaster"), cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[5, 30],
-      retry_condition_fn=retry_transient)
+@task(
+    name=P.task("register-forecaster"),
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[5, 30],
+    retry_condition_fn=retry_transient,
+)
 def register_forecaster_stage(settings: Settings, trained: ModelTrained) -> ModelRegistered:
     """Register the run's model and apply the champion rule; a retry reuses the run's version."""
     configure_mlflow(settings)

@@ -1,4 +1,5 @@
 """Great Expectations suites of the forecast's silver and gold datasets, declared as data."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,11 +7,20 @@ import datetime as dt
 from smelter.expectations import expect_between, expect_in_set, expect_not_null, expect_schema, expect_unique
 from tasks.demand_forecast.schema import GOLD_COLUMNS
 
-GOLD_TYPES = {"date": "date", "state": "string", "year": "integer", "month": "integer",
-              "day_of_year": "integer", "day_of_week": "integer", "week_of_year": "integer",
-              "is_weekend": "integer", "is_holiday": "integer", "population": "integer",
-              "units_sold": "integer", "split": "string"}
-
+GOLD_TYPES = {
+    "date": "date",
+    "state": "string",
+    "year": "integer",
+    "month": "integer",
+    "day_of_year": "integer",
+    "day_of_week": "integer",
+    "week_of_year": "integer",
+    "is_weekend": "integer",
+    "is_holiday": "integer",
+    "population": "integer",
+    "units_sold": "integer",
+    "split": "string",
+}
 
 
 def known_states() -> list[str]:

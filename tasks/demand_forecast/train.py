@@ -7,6 +7,7 @@ with its own code, signature, a short-form input example and pip requirements).
 ``register_forecaster`` then registers a ``demand-forecast`` version and applies the champion rule;
 it is its own step so that a retry of it never trains (nor registers) twice.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -26,9 +27,16 @@ from smelter.settings import Settings
 from smelter.tracking import experiment_id, pip_requirements
 from tasks.demand_forecast import plots
 from tasks.demand_forecast.evaluate import evaluate
+from tasks.demand_forecast.model import (
+    DemandModel,
+    ForecasterParams,
+    feature_importance,
+    fit_forecaster,
+    population_table,
+    predict,
+    signature_for,
+)
 from tasks.demand_forecast.schema import FEATURES, TARGET
-from tasks.demand_forecast.model import (DemandModel, ForecasterParams, feature_importance, fit_forecaster,
-                                         population_table, predict, signature_for)
 
 MODEL_NAME = P.model_name
 EXPERIMENT = P.experiment
@@ -40,8 +48,10 @@ def split_frames(gold: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Gold -> (train, test) by its ``split`` column; an empty part is a clear error."""
     train, test = gold[gold["split"] == "train"], gold[gold["split"] == "test"]
     if train.empty or test.empty:
-        raise ValueError(f"gold/demand_features needs train and test rows; has {len(train)} train, "
-                         f"{len(test)} test: check the data's date range against test_start")
+        raise ValueError(
+            f"gold/demand_features needs train and test rows; has {len(train)} train, "
+            f"{len(test)} test: check the data's date range against test_start"
+        )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
@@ -53,8 +63,13 @@ def log_model(model: DemandModel, example: pd.DataFrame):
     with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
         code = code_tree(PORTABLE, Path(tmp))
         return mlflow.pyfunc.log_model(
-            name="model", python_model=model, signature=signature_for(example, model), input_example=example,
-            code_paths=[str(code)], pip_requirements=pip_requirements("lightgbm", "scikit-learn"))
+            name="model",
+            python_model=model,
+            signature=signature_for(example, model),
+            input_example=example,
+            code_paths=[str(code)],
+            pip_requirements=pip_requirements("lightgbm", "scikit-learn"),
+        )
 
 
 def short_form(rows: pd.DataFrame) -> pd.DataFrame:
@@ -72,10 +87,18 @@ def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTraine
     train, test = split_frames(lk.read_pandas(gold, gold_version))
     run_name = f"lightgbm-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     with mlflow.start_run(experiment_id=experiment_id(settings, EXPERIMENT), run_name=run_name) as run:
-        mlflow.log_params(asdict(params) | {"features": ",".join(FEATURES), "gold_version": gold_version,
-                                            "train_rows": len(train), "test_rows": len(test)})
-        dataset = mlflow.data.from_pandas(pd.concat([train, test]), source=str(gold_path),
-                                          name=f"{gold.key}@{gold_version}", targets=TARGET)
+        mlflow.log_params(
+            asdict(params)
+            | {
+                "features": ",".join(FEATURES),
+                "gold_version": gold_version,
+                "train_rows": len(train),
+                "test_rows": len(test),
+            }
+        )
+        dataset = mlflow.data.from_pandas(
+            pd.concat([train, test]), source=str(gold_path), name=f"{gold.key}@{gold_version}", targets=TARGET
+        )
         mlflow.log_input(dataset, context="training")
         fitted = fit_forecaster(train, params)
         predicted = predict(fitted, test)
@@ -92,6 +115,12 @@ def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTraine
 
 def register_forecaster(trained: ModelTrained, model_name: str = MODEL_NAME) -> ModelRegistered:
     """Register the run's model and move ``@champion`` only on a lower test RMSE (idempotent per run)."""
-    decision = register_and_promote(f"runs:/{trained.run_id}/model", model_name, CHAMPION_METRIC,
-                                    trained.metrics[CHAMPION_METRIC], higher_is_better=False, run_id=trained.run_id)
+    decision = register_and_promote(
+        f"runs:/{trained.run_id}/model",
+        model_name,
+        CHAMPION_METRIC,
+        trained.metrics[CHAMPION_METRIC],
+        higher_is_better=False,
+        run_id=trained.run_id,
+    )
     return ModelRegistered(decision.model_name, decision.version, decision.promoted, decision.reason)

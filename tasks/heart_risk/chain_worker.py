@@ -8,6 +8,7 @@ gets the list of :func:`~tasks.heart_risk.sampling.run_chain` dicts. Unlike a ``
 child, it does not re-import the parent's ``__main__`` (a flow module pulls in Prefect and MLflow:
 ~3 CPU s per worker), so a worker costs only the torch + Pyro import (~1.7 CPU s).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,19 @@ ROOT = Path(__file__).resolve().parents[2]  # the folder holding the ``tasks`` p
 
 def start(job: Path, result: Path) -> subprocess.Popen:
     """Launch a worker on ``job`` (already written); stderr is captured for the error message."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "tasks.heart_risk.chain_worker", str(job), str(result)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tasks.heart_risk.chain_worker", str(job), str(result)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc: subprocess.Popen, result: Path) -> list[dict]:

@@ -1,6 +1,7 @@
 """Evaluation of a sampled run: posterior predictive on train and test, metrics, threshold, plots,
 and the pyfunc model logged with its preprocessing, draws and chosen threshold.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -15,12 +16,16 @@ from smelter.tracking import pip_requirements
 from tasks.heart_risk import plots
 from tasks.heart_risk.features import design, read_features
 from tasks.heart_risk.metrics import choose_threshold, classification_metrics, threshold_table
-from tasks.heart_risk.predictive import draw_probabilities
 from tasks.heart_risk.model import HeartRiskModel, signature_for
+from tasks.heart_risk.predictive import draw_probabilities
 from tasks.heart_risk.schema import FEATURES, TARGET
 
-PORTABLE = ["tasks.heart_risk.model", "tasks.heart_risk.predictive", "tasks.heart_risk.preprocess",
-            "tasks.heart_risk.schema"]  # logged with the model: everything it needs to load and score
+PORTABLE = [
+    "tasks.heart_risk.model",
+    "tasks.heart_risk.predictive",
+    "tasks.heart_risk.preprocess",
+    "tasks.heart_risk.schema",
+]  # logged with the model: everything it needs to load and score
 SHOWCASE = 4  # test patients whose posterior-predictive distribution is plotted
 
 
@@ -30,8 +35,11 @@ def evaluate_draws(gold: pd.DataFrame, w: np.ndarray, b: np.ndarray, min_recall:
     y = {s: design(gold, s)[1] for s in ("train", "test")}
     table = threshold_table(y["train"], probs["train"].mean(axis=1))
     threshold = choose_threshold(table, min_recall)
-    metrics = {f"{s}_{k}": v for s in ("train", "test")
-               for k, v in classification_metrics(y[s], probs[s].mean(axis=1), threshold).items()}
+    metrics = {
+        f"{s}_{k}": v
+        for s in ("train", "test")
+        for k, v in classification_metrics(y[s], probs[s].mean(axis=1), threshold).items()
+    }
     return {"threshold": threshold, "metrics": metrics, "table": table, "probs": probs, "y": y}
 
 
@@ -47,9 +55,14 @@ def log_heart_model(model: HeartRiskModel, example: pd.DataFrame):
     import mlflow
 
     with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
-        return mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature_for(example, model),
-                                       input_example=example, code_paths=[str(code_tree(PORTABLE, Path(tmp)))],
-                                       pip_requirements=pip_requirements())
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=model,
+            signature=signature_for(example, model),
+            input_example=example,
+            code_paths=[str(code_tree(PORTABLE, Path(tmp)))],
+            pip_requirements=pip_requirements(),
+        )
 
 
 def evaluate_and_log(settings: Settings, run_id: str, min_recall: float, level: float) -> dict:
@@ -71,8 +84,14 @@ def evaluate_and_log(settings: Settings, run_id: str, min_recall: float, level: 
         mlflow.log_table(result["table"], "evaluation/threshold_table.json")
         curves = {s: (result["y"][s], result["probs"][s].mean(axis=1)) for s in ("train", "test")}
         mlflow.log_figure(plots.roc_figure(curves), "plots/roc.png")
-        mlflow.log_figure(plots.predictive_figure(result["probs"]["test"][picked], test[TARGET].to_numpy()[picked],
-                                                  test["patient_id"].to_numpy()[picked], level),
-                          "plots/posterior_predictive.png")
+        mlflow.log_figure(
+            plots.predictive_figure(
+                result["probs"]["test"][picked],
+                test[TARGET].to_numpy()[picked],
+                test["patient_id"].to_numpy()[picked],
+                level,
+            ),
+            "plots/posterior_predictive.png",
+        )
         log_heart_model(model, example)
     return {"threshold": result["threshold"], **result["metrics"]}

@@ -4,6 +4,7 @@ gold/heart_features holds the silver columns, ``split`` ("train"/"test") and one
 column per design column; the fitted :class:`HeartPreprocessor` is published in the same version's
 manifest (``metadata.preprocessor``), so training and scoring use the same fit.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,12 +16,12 @@ from smelter.settings import Settings
 from tasks.heart_risk.preprocess import HeartPreprocessor
 from tasks.heart_risk.schema import TARGET
 
+
 def split_patients(silver: pd.DataFrame, test_fraction: float = 0.2, seed: int = 42) -> pd.Series:
-    """"train"/"test" per row, stratified on the label (scikit-learn's seeded ``train_test_split``)."""
+    """ "train"/"test" per row, stratified on the label (scikit-learn's seeded ``train_test_split``)."""
     from sklearn.model_selection import train_test_split
 
-    _, test = train_test_split(silver.index, test_size=test_fraction, random_state=seed,
-                               stratify=silver[TARGET])
+    _, test = train_test_split(silver.index, test_size=test_fraction, random_state=seed, stratify=silver[TARGET])
     split = pd.Series("train", index=silver.index, dtype=object)
     split[test] = "test"
     return split
@@ -33,8 +34,7 @@ def subsample(silver: pd.DataFrame, rows: int | None, seed: int) -> pd.DataFrame
     return silver.sample(n=rows, random_state=seed).sort_index()
 
 
-def build_features(silver: pd.DataFrame, test_fraction: float, seed: int
-                   ) -> tuple[pd.DataFrame, HeartPreprocessor]:
+def build_features(silver: pd.DataFrame, test_fraction: float, seed: int) -> tuple[pd.DataFrame, HeartPreprocessor]:
     """Silver rows -> (gold table with ``split`` and ``x_*`` columns, preprocessor fitted on train)."""
     gold = silver.copy()
     gold["split"] = split_patients(silver, test_fraction, seed)

@@ -4,6 +4,7 @@ The threshold is chosen on training predictions only: the highest threshold whos
 is at least ``min_recall`` (a missed heart disease costs more than a false alarm), so precision
 is as high as that recall allows. The test split never influences it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,15 +25,22 @@ def classification_metrics(y: np.ndarray, probability: np.ndarray, threshold: fl
     }
 
 
-def threshold_table(y: np.ndarray, probability: np.ndarray,
-                    thresholds: np.ndarray | None = None) -> pd.DataFrame:
+def threshold_table(y: np.ndarray, probability: np.ndarray, thresholds: np.ndarray | None = None) -> pd.DataFrame:
     """One row per threshold (0.05 .. 0.95 by default): precision, recall, f1, accuracy, flagged share."""
     thresholds = np.round(np.arange(0.05, 0.951, 0.05), 2) if thresholds is None else thresholds
     rows = []
     for t in thresholds:
         m = classification_metrics(y, probability, float(t))
-        rows.append({"threshold": float(t), "precision": m["precision"], "recall": m["recall"],
-                     "f1": m["f1"], "accuracy": m["accuracy"], "flagged": float((probability >= t).mean())})
+        rows.append(
+            {
+                "threshold": float(t),
+                "precision": m["precision"],
+                "recall": m["recall"],
+                "f1": m["f1"],
+                "accuracy": m["accuracy"],
+                "flagged": float((probability >= t).mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -7,6 +7,7 @@ interval, 90 % by default), ``label`` (1 when probability >= the chosen threshol
 Framework-free: scoring needs numpy, pandas and MLflow only (no torch, no Pyro, no project
 package); this module and the ones it imports are logged with the model (``code_paths``).
 """
+
 from __future__ import annotations
 
 import mlflow.pyfunc
@@ -26,8 +27,15 @@ class HeartRiskModel(mlflow.pyfunc.PythonModel):
     "marginal"): a row with an unseen category is scored as the training mix of that feature's levels
     and flagged in ``unknown_category``."""
 
-    def __init__(self, preprocessor: HeartPreprocessor, w: np.ndarray, b: np.ndarray,
-                 threshold: float = 0.5, level: float = 0.9, batch_rows: int = 2048):
+    def __init__(
+        self,
+        preprocessor: HeartPreprocessor,
+        w: np.ndarray,
+        b: np.ndarray,
+        threshold: float = 0.5,
+        level: float = 0.9,
+        batch_rows: int = 2048,
+    ):
         self.preprocessor, self.w, self.b = preprocessor, np.asarray(w), np.asarray(b)
         self.threshold, self.level, self.batch_rows = float(threshold), float(level), batch_rows
 
@@ -36,9 +44,10 @@ class HeartRiskModel(mlflow.pyfunc.PythonModel):
         if unknown not in UNKNOWN:
             raise ValueError(f"param 'unknown' must be one of {UNKNOWN}, not {unknown!r}")
         x = self.preprocessor.transform(patients, unknown=unknown)
-        parts = [summarise(draw_probabilities(x[i:i + self.batch_rows], self.w, self.b),
-                           self.threshold, self.level)
-                 for i in range(0, len(x), self.batch_rows)]
+        parts = [
+            summarise(draw_probabilities(x[i : i + self.batch_rows], self.w, self.b), self.threshold, self.level)
+            for i in range(0, len(x), self.batch_rows)
+        ]
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS[:-1])
         return out.assign(unknown_category=self.preprocessor.unseen(patients))[OUTPUT_COLUMNS]
 

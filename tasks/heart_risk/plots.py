@@ -1,4 +1,5 @@
 """Figures logged with the run: trace + density per parameter by chain, predictive draws, ROC."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,7 +48,7 @@ def predictive_figure(probs: np.ndarray, labels: np.ndarray, ids: np.ndarray, le
     """Histogram of the posterior probability draws (k, S) of k patients, with mean and interval."""
     fig, axes = _figure(1, len(probs), (3 * len(probs), 2.8))
     tail = (1 - level) / 2
-    for ax, p, label, pid in zip(axes[0], probs, labels, ids):
+    for ax, p, label, pid in zip(axes[0], probs, labels, ids, strict=False):
         ax.hist(p, bins=40, range=(0, 1), color="tab:blue", alpha=0.7)
         for q in np.quantile(p, [tail, 1 - tail]):
             ax.axvline(q, color="k", ls="--", lw=0.8)

@@ -16,6 +16,7 @@ found by Newton's method in a few milliseconds). The map is affine, so the poste
 unchanged (its Jacobian is a constant); the sampler just sees a posterior close to N(0, I) from its
 first step, so warm-up needs no long trajectories while a mass matrix is still being learned.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -79,8 +80,7 @@ class LogisticPotential:
 
     With ``precondition=True`` the site holds the whitened ``u``; :meth:`to_theta` maps draws back."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, dtype: torch.dtype = torch.float64,
-                 precondition: bool = False):
+    def __init__(self, x: np.ndarray, y: np.ndarray, dtype: torch.dtype = torch.float64, precondition: bool = False):
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         signed = np.column_stack([x, np.ones(len(x))]) * (1.0 - 2.0 * y)[:, None]
         self.dtype = dtype
@@ -89,8 +89,11 @@ class LogisticPotential:
             mode, cov = laplace(signed)
             scale = np.linalg.cholesky(cov)
             self.mode, self.scale = (torch.as_tensor(v, dtype=dtype) for v in (mode, scale))
-            self._args = tuple(torch.as_tensor(v, dtype=dtype)
-                               for v in (signed @ scale, signed @ mode)) + (self.scale, self.mode)
+            self._args = (
+                *tuple(torch.as_tensor(v, dtype=dtype) for v in (signed @ scale, signed @ mode)),
+                self.scale,
+                self.mode,
+            )
         else:
             self._args = (torch.as_tensor(signed, dtype=dtype), None, None, None)
 
@@ -98,7 +101,7 @@ class LogisticPotential:
         """The potential's data as numpy: ``U(u) = 0.5 |mode + scale u|^2 + sum softplus(offset + design u)``
         (``offset``, ``scale``, ``mode`` None without preconditioning), e.g. to state it in another framework."""
         names = ("design", "offset", "scale", "mode")
-        return {name: None if t is None else t.numpy() for name, t in zip(names, self._args)}
+        return {name: None if t is None else t.numpy() for name, t in zip(names, self._args, strict=False)}
 
     @property
     def dim(self) -> int:

@@ -3,6 +3,7 @@
 ``p_is = sigmoid(x_i . w_s + b_s)`` for each draw ``s``; the summary is the mean over draws, an
 equal-tailed credible interval (90 % by default) and the class at a threshold on the mean.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,5 +21,6 @@ def summarise(probs: np.ndarray, threshold: float = 0.5, level: float = 0.9) -> 
     tail = (1.0 - level) / 2.0
     mean = probs.mean(axis=1)
     lower, upper = np.quantile(probs, [tail, 1.0 - tail], axis=1)
-    return pd.DataFrame({"probability": mean, "lower": lower, "upper": upper,
-                         "label": (mean >= threshold).astype("int64")})
+    return pd.DataFrame(
+        {"probability": mean, "lower": lower, "upper": upper, "label": (mean >= threshold).astype("int64")}
+    )

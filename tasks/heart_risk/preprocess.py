@@ -7,6 +7,7 @@ no column that the bias already spans. An unseen category is an error naming col
 (``unknown="error"``), or with ``unknown="marginal"`` is coded as the training frequencies of the
 known levels (the prediction is averaged over them).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,16 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from tasks.heart_risk.schema import (BINARY, CATEGORIES, COLUMNS, FEATURES, MISSING_INDICATORS, NUMERIC, TARGET,
-                                     ZERO_MEANS_MISSING)
+from tasks.heart_risk.schema import (
+    BINARY,
+    CATEGORIES,
+    COLUMNS,
+    FEATURES,
+    MISSING_INDICATORS,
+    NUMERIC,
+    TARGET,
+    ZERO_MEANS_MISSING,
+)
 
 
 def _numeric(df: pd.DataFrame, column: str, source: str) -> pd.Series:
@@ -70,15 +79,14 @@ class HeartPreprocessor:
     frequencies: dict[str, dict[str, float]]  # per category column: level -> training share
 
     @classmethod
-    def fit(cls, train: pd.DataFrame) -> "HeartPreprocessor":
+    def fit(cls, train: pd.DataFrame) -> HeartPreprocessor:
         """Learn imputation, scaling and level shares from the training rows (silver columns)."""
         filled = {c: train[c].fillna(train[c].median()) for c in NUMERIC}
         return cls(
             medians={c: float(train[c].median()) for c in NUMERIC},
             means={c: float(filled[c].mean()) for c in NUMERIC},
             sds={c: float(filled[c].std(ddof=0)) or 1.0 for c in NUMERIC},
-            frequencies={c: {lv: float((train[c] == lv).mean()) for lv in levels}
-                         for c, levels in CATEGORIES.items()},
+            frequencies={c: {lv: float((train[c] == lv).mean()) for lv in levels} for c, levels in CATEGORIES.items()},
         )
 
     @property
@@ -92,24 +100,24 @@ class HeartPreprocessor:
         if missing:
             raise ValueError(f"{source}: missing column(s) {missing}")
         x = mark_missing(type_patients(df, source, target=False))
-        blocks = [np.column_stack([(x[c].fillna(self.medians[c]) - self.means[c]) / self.sds[c]
-                                   for c in NUMERIC])]
+        blocks = [np.column_stack([(x[c].fillna(self.medians[c]) - self.means[c]) / self.sds[c] for c in NUMERIC])]
         blocks.append(np.column_stack([x[c].isna().astype(float) for c in MISSING_INDICATORS]))
         blocks.append(x[list(BINARY)].fillna(0.0).to_numpy(float))
         for column, levels in CATEGORIES.items():
             blocks.append(self._one_hot(x[column], column, levels, unknown, source))
         return np.column_stack(blocks).astype(np.float64)
 
-    def _one_hot(self, values: pd.Series, column: str, levels: tuple[str, ...], unknown: str,
-                 source: str) -> np.ndarray:
+    def _one_hot(
+        self, values: pd.Series, column: str, levels: tuple[str, ...], unknown: str, source: str
+    ) -> np.ndarray:
         out = np.column_stack([(values == lv).to_numpy(float) for lv in levels[1:]])
         unseen = ~values.isin(levels).to_numpy()
         if unseen.any():
             row = values.index[unseen.argmax()]
             if unknown not in ("flag", "marginal"):
                 raise UnknownCategoryError(
-                    f"{source}: column {column!r} row {row}: unknown category {values[row]!r}; "
-                    f"known: {list(levels)}")
+                    f"{source}: column {column!r} row {row}: unknown category {values[row]!r}; known: {list(levels)}"
+                )
             out[unseen] = [self.frequencies[column][lv] for lv in levels[1:]]
         return out
 
@@ -124,5 +132,5 @@ class HeartPreprocessor:
         return json.dumps(asdict(self), indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "HeartPreprocessor":
+    def from_json(cls, text: str) -> HeartPreprocessor:
         return cls(**json.loads(text))

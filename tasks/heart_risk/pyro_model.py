@@ -5,6 +5,7 @@
 
 Features are standardised (or 0/1), so a unit prior sd is weakly informative on the log-odds scale.
 """
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ preprocessing (``preprocess.py``) then imputes the *training* median and, for Ch
 (48 % for the others), so the missingness itself is informative and imputation alone would hide
 it. The same :func:`~tasks.heart_risk.preprocess.mark_missing` runs inside the model on raw patient files.
 """
+
 from __future__ import annotations
 
 import pandas as pd

@@ -15,6 +15,7 @@ oversubscription, no sample passing between Pyro's chain processes). Workers = m
 each a fresh interpreter (:mod:`tasks.heart_risk.chain_worker`) running chains ``k, k + workers, ...``
 in turn: 4 chains on 2 cores are 2 processes x 2 chains, paying the torch import twice, not 4 times.
 """
+
 from __future__ import annotations
 
 import functools
@@ -62,6 +63,7 @@ class NutsConfig:
 @dataclass
 class Posterior:
     """Draws per chain: ``w`` (chains, samples, p), ``b`` (chains, samples); per-chain stats."""
+
     w: np.ndarray
     b: np.ndarray
     chain_stats: list[dict] = field(default_factory=list)
@@ -114,8 +116,12 @@ def _run_mcmc(x: np.ndarray, y: np.ndarray, cfg: NutsConfig, stock: bool = False
     import torch
     from pyro.infer import MCMC, NUTS
 
-    options = dict(full_mass=cfg.dense_mass, target_accept_prob=cfg.target_accept, max_tree_depth=cfg.max_tree_depth)
-    run = dict(num_samples=cfg.samples, warmup_steps=cfg.warmup, num_chains=1, disable_progbar=True)
+    options = {
+        "full_mass": cfg.dense_mass,
+        "target_accept_prob": cfg.target_accept,
+        "max_tree_depth": cfg.max_tree_depth,
+    }
+    run = {"num_samples": cfg.samples, "warmup_steps": cfg.warmup, "num_chains": 1, "disable_progbar": True}
     if cfg.engine == "potential":
         from tasks.heart_risk.potential import SITE, LogisticPotential, unpack
 
@@ -143,8 +149,15 @@ def run_chain(x: np.ndarray, y: np.ndarray, chain: int, cfg: NutsConfig) -> dict
     pyro.clear_param_store()
     kernel, mcmc, (w, b) = _run_mcmc(x, y, cfg)
     divergences = len(mcmc.diagnostics()["divergences"]["chain 0"])
-    return {"chain": chain, "w": w, "b": b, "divergences": divergences, "step_size": float(kernel.step_size),
-            "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
+    return {
+        "chain": chain,
+        "w": w,
+        "b": b,
+        "divergences": divergences,
+        "step_size": float(kernel.step_size),
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,
+    }
 
 
 def default_workers(chains: int) -> int:
@@ -177,5 +190,6 @@ def sample_posterior(x: np.ndarray, y: np.ndarray, cfg: NutsConfig) -> Posterior
     else:
         runs = run_in_workers(x, y, cfg, min(workers, cfg.chains))
     stats = [{k: v for k, v in r.items() if k not in ("w", "b")} for r in runs]
-    return Posterior(np.stack([r["w"] for r in runs]), np.stack([r["b"] for r in runs]), stats,
-                     time.perf_counter() - start)
+    return Posterior(
+        np.stack([r["w"] for r in runs]), np.stack([r["b"] for r in runs]), stats, time.perf_counter() - start
+    )

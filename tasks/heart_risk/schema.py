@@ -3,6 +3,7 @@
 One place for the facts the ingest check, the quality suite, the preprocessing and the scoring
 input share. Ranges are physiological plausibility bounds, not the observed min/max.
 """
+
 from __future__ import annotations
 
 TARGET = "HeartDisease"
@@ -16,8 +17,19 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "ExerciseAngina": ("N", "Y"),
     "ST_Slope": ("Up", "Flat", "Down"),
 }
-FEATURES = ("Age", "Sex", "ChestPainType", "RestingBP", "Cholesterol", "FastingBS", "RestingECG",
-            "MaxHR", "ExerciseAngina", "Oldpeak", "ST_Slope")
+FEATURES = (
+    "Age",
+    "Sex",
+    "ChestPainType",
+    "RestingBP",
+    "Cholesterol",
+    "FastingBS",
+    "RestingECG",
+    "MaxHR",
+    "ExerciseAngina",
+    "Oldpeak",
+    "ST_Slope",
+)
 COLUMNS = (*FEATURES, TARGET)
 
 # A recorded 0 is "not measured" for these (physiologically impossible): silver makes it missing.
@@ -27,10 +39,10 @@ MISSING_INDICATORS = ("Cholesterol",)
 
 RANGES: dict[str, tuple[float, float]] = {
     "Age": (18, 110),
-    "RestingBP": (60, 250),      # mmHg, systolic at rest
-    "Cholesterol": (60, 700),    # mg/dl, serum
-    "MaxHR": (50, 230),          # beats per minute
-    "Oldpeak": (-5.0, 10.0),     # mm ST depression
+    "RestingBP": (60, 250),  # mmHg, systolic at rest
+    "Cholesterol": (60, 700),  # mg/dl, serum
+    "MaxHR": (50, 230),  # beats per minute
+    "Oldpeak": (-5.0, 10.0),  # mm ST depression
     "FastingBS": (0, 1),
     "HeartDisease": (0, 1),
 }

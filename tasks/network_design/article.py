@@ -7,13 +7,14 @@ carries pair k's passengers over the legs (signed by leg orientation). Flow cons
 the direct leg would. Leg volume ``L = |R| 1`` (written with T >= |R|, as cvxpy would
 canonicalise ``abs``); one big M = total demand links L to z: ``L <= M z``.
 """
+
 from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
 
-from tasks.network_design.instance import NetworkInstance
 from tasks.network_design.formulation import BuiltModel, leg_cost_problem
+from tasks.network_design.instance import NetworkInstance
 
 
 def build_article(instance: NetworkInstance) -> BuiltModel:
@@ -26,13 +27,16 @@ def build_article(instance: NetworkInstance) -> BuiltModel:
     z = cp.Variable(m, boolean=True, name="z")
     volume = cp.sum(magnitude, axis=1)
     big_m = float(demand.sum())
-    constraints = [incidence @ routing == incidence.multiply(demand[None, :]).toarray(),
-                   magnitude >= routing, magnitude >= -routing, volume <= big_m * z]
+    constraints = [
+        incidence @ routing == incidence.multiply(demand[None, :]).toarray(),
+        magnitude >= routing,
+        magnitude >= -routing,
+        volume <= big_m * z,
+    ]
     problem, cost_per_km = leg_cost_problem(instance, z, volume, constraints)
 
     def route_direct() -> None:
         routing.value = np.diag(demand.astype(float))
         magnitude.value = np.abs(routing.value)
 
-    return BuiltModel("article", instance, problem, z, cost_per_km, volume,
-                      lambda: routing.value, route_direct)
+    return BuiltModel("article", instance, problem, z, cost_per_km, volume, lambda: routing.value, route_direct)

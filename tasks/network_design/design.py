@@ -1,4 +1,5 @@
 """Design one network: build the chosen formulation, solve it, read off legs and flows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from tasks.network_design.article import build_article
-from tasks.network_design.instance import NetworkInstance
 from tasks.network_design.formulation import BuiltModel
+from tasks.network_design.instance import NetworkInstance
 from tasks.network_design.multicommodity import build_multicommodity
 from tasks.network_design.solve import SolveStats, solve_problem
 
@@ -34,9 +35,14 @@ def build_model(instance: NetworkInstance, formulation: str) -> BuiltModel:
     return FORMULATIONS[formulation](instance)
 
 
-def optimise_network(instance: NetworkInstance, formulation: str = "multicommodity",
-                   time_limit_s: float = 60.0, mip_gap: float = 0.01, seed: int = 0,
-                   direct_start: bool = True) -> NetworkDesign:
+def optimise_network(
+    instance: NetworkInstance,
+    formulation: str = "multicommodity",
+    time_limit_s: float = 60.0,
+    mip_gap: float = 0.01,
+    seed: int = 0,
+    direct_start: bool = True,
+) -> NetworkDesign:
     """Solve ``instance``; a time-limited solve returns its incumbent with status flagged.
     ``direct_start`` hands HiGHS the all-direct network as a first incumbent."""
     if formulation == "paths":

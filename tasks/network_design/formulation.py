@@ -6,10 +6,11 @@ at least its per-passenger cost times its volume: ``c_e >= min_cost_e z_e``,
 linear in distance, so the rows are divided by ``d_e`` (cost per km ``k_e = c_e / d_e``,
 objective ``sum_e d_e k_e``): the same optimum with matrix coefficients ~1 instead of ~1e5.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cvxpy as cp
 import numpy as np
@@ -37,15 +38,14 @@ class BuiltModel:
         inst = self.instance
         self.z.value = (inst.col("demand") > 0).astype(float)
         self.route_direct()
-        self.cost_per_km.value = np.maximum(inst.threshold * self.z.value,
-                                            inst.pax_cost_per_km * self.volume.value)
+        self.cost_per_km.value = np.maximum(inst.threshold * self.z.value, inst.pax_cost_per_km * self.volume.value)
 
 
-def leg_cost_problem(instance: NetworkInstance, z: cp.Variable, volume: cp.Expression,
-                     constraints: list) -> tuple[cp.Problem, cp.Variable]:
+def leg_cost_problem(
+    instance: NetworkInstance, z: cp.Variable, volume: cp.Expression, constraints: list
+) -> tuple[cp.Problem, cp.Variable]:
     """Minimise total leg cost subject to ``constraints`` plus the leg cost model."""
     cost_per_km = cp.Variable(instance.m, nonneg=True, name="leg_cost_per_km")
-    cost_rows = [cost_per_km >= instance.threshold * z,
-                 cost_per_km >= instance.pax_cost_per_km * volume]
+    cost_rows = [cost_per_km >= instance.threshold * z, cost_per_km >= instance.pax_cost_per_km * volume]
     objective = cp.Minimize(instance.col("distance_km") @ cost_per_km)
     return cp.Problem(objective, constraints + cost_rows), cost_per_km

@@ -1,5 +1,6 @@
 """The cities and demand of a run: the packaged US cities and gravity demand by default, or
 the user's own tables (CSV or Parquet) of the same shape, validated with clear errors."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tasks.network_design.sources import gravity_demand, load_us_cities, random_cities
 from tasks.network_design.instance import validate_demand
+from tasks.network_design.sources import gravity_demand, load_us_cities, random_cities
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -24,23 +25,26 @@ def validate_cities(cities: pd.DataFrame, source: str = "cities") -> pd.DataFram
     coords = ["lat", "lon"] if {"lat", "lon"} <= set(cities.columns) else ["x", "y"]
     missing = {"name", "population", *coords} - set(cities.columns)
     if missing:
-        raise ValueError(f"{source}: missing column(s) {sorted(missing)} (need name, population "
-                         f"and lat/lon or x/y)")
+        raise ValueError(f"{source}: missing column(s) {sorted(missing)} (need name, population and lat/lon or x/y)")
     for column in [*coords, "population"]:
         values = pd.to_numeric(cities[column], errors="coerce").to_numpy(dtype=float)
         bad = np.flatnonzero(~np.isfinite(values) | ((values <= 0) if column == "population" else False))
         if len(bad):
-            raise ValueError(f"{source}: column '{column}' row {bad[0]}: invalid value "
-                             f"{cities[column].iloc[bad[0]]!r}")
+            raise ValueError(f"{source}: column '{column}' row {bad[0]}: invalid value {cities[column].iloc[bad[0]]!r}")
     if len(cities) < 2:
         raise ValueError(f"{source}: need at least 2 cities, got {len(cities)}")
-    return cities[["name", *coords, "population"]].astype({c: float for c in coords})
+    return cities[["name", *coords, "population"]].astype(dict.fromkeys(coords, float))
 
 
-def network_inputs(n_cities: int | None = None, cities_path: str | None = None,
-                   demand_path: str | None = None, total_passengers: int = 10_000,
-                   gamma: float = 1.0, city_set: str = "us",
-                   seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def network_inputs(
+    n_cities: int | None = None,
+    cities_path: str | None = None,
+    demand_path: str | None = None,
+    total_passengers: int = 10_000,
+    gamma: float = 1.0,
+    city_set: str = "us",
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(cities, demand): from the user's files when given, else ``city_set`` 'us' (the packaged
     US cities) or 'random' (``seed``-ed random cities), with gravity demand."""
     if cities_path is not None:

@@ -5,6 +5,7 @@ leg of pair e is oriented u -> v (column e of the incidence matrix B has +1 at u
 Costs per pair: ``pax_cost = pax_cost_per_km * distance_km`` per passenger and
 ``min_cost = threshold * distance_km`` to operate the leg at all.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,23 +74,23 @@ def validate_demand(demand: pd.DataFrame, cities: pd.DataFrame, source: str = "d
     for row, rec in enumerate(demand.itertuples(index=False)):
         for column in ("origin", "destination"):
             if getattr(rec, column) not in known:
-                raise ValueError(f"{source}: column '{column}' row {row}: unknown city "
-                                 f"{getattr(rec, column)!r}")
+                raise ValueError(f"{source}: column '{column}' row {row}: unknown city {getattr(rec, column)!r}")
         if rec.origin == rec.destination:
             raise ValueError(f"{source}: row {row}: origin equals destination {rec.origin!r}")
         if not np.isfinite(rec.passengers) or rec.passengers < 0:
-            raise ValueError(f"{source}: column 'passengers' row {row}: must be a finite number "
-                             f">= 0, got {rec.passengers!r}")
+            raise ValueError(
+                f"{source}: column 'passengers' row {row}: must be a finite number >= 0, got {rec.passengers!r}"
+            )
     if demand["passengers"].sum() <= 0:
         raise ValueError(f"{source}: total demand is zero")
 
 
-def build_instance(cities: pd.DataFrame, demand: pd.DataFrame, threshold: float,
-                   pax_cost_per_km: float = 1.0, source: str = "demand") -> NetworkInstance:
+def build_instance(
+    cities: pd.DataFrame, demand: pd.DataFrame, threshold: float, pax_cost_per_km: float = 1.0, source: str = "demand"
+) -> NetworkInstance:
     """Pair table for every unordered city pair; demand of both directions is summed."""
     if threshold < 0 or pax_cost_per_km <= 0:
-        raise ValueError(f"need threshold >= 0 and pax_cost_per_km > 0, got {threshold}, "
-                         f"{pax_cost_per_km}")
+        raise ValueError(f"need threshold >= 0 and pax_cost_per_km > 0, got {threshold}, {pax_cost_per_km}")
     if cities["name"].duplicated().any():
         raise ValueError(f"duplicate city names: {sorted(cities['name'][cities['name'].duplicated()])}")
     validate_demand(demand, cities, source)
@@ -97,14 +98,26 @@ def build_instance(cities: pd.DataFrame, demand: pd.DataFrame, threshold: float,
     index = {name: i for i, name in enumerate(cities["name"])}
     n = len(cities)
     od = np.zeros((n, n))
-    np.add.at(od, (demand["origin"].map(index).to_numpy(), demand["destination"].map(index).to_numpy()),
-              demand["passengers"].to_numpy(dtype=float))
+    np.add.at(
+        od,
+        (demand["origin"].map(index).to_numpy(), demand["destination"].map(index).to_numpy()),
+        demand["passengers"].to_numpy(dtype=float),
+    )
     u, v = np.triu_indices(n, k=1)
     dist = distance_matrix(cities)[u, v]
     if np.any(dist <= 0):
         raise ValueError("two cities share a location (distance 0)")
     names = cities["name"].to_numpy()
-    pairs = pd.DataFrame({"u": u, "v": v, "origin": names[u], "destination": names[v],
-                          "distance_km": dist, "demand": od[u, v] + od[v, u],
-                          "pax_cost": pax_cost_per_km * dist, "min_cost": threshold * dist})
+    pairs = pd.DataFrame(
+        {
+            "u": u,
+            "v": v,
+            "origin": names[u],
+            "destination": names[v],
+            "distance_km": dist,
+            "demand": od[u, v] + od[v, u],
+            "pax_cost": pax_cost_per_km * dist,
+            "min_cost": threshold * dist,
+        }
+    )
     return NetworkInstance(cities, pairs, float(threshold), float(pax_cost_per_km))

@@ -11,6 +11,7 @@ Nothing is rebuilt or re-passed per round.
 Columns ``[z (m), cost_per_km (m), lambda (paths)]``; rows ``[convexity (pairs), big M (m),
 min cost (m), per-passenger cost (m), tight linking (rows so far)]``, all ``<=``.
 """
+
 from __future__ import annotations
 
 import time
@@ -30,15 +31,23 @@ def _new_highs(options: dict | None) -> highspy.Highs:
     return highs
 
 
-def _load(highs: highspy.Highs, a_matrix, lower: np.ndarray, upper: np.ndarray,
-          lb: np.ndarray, ub: np.ndarray, cost: np.ndarray) -> None:
+def _load(
+    highs: highspy.Highs,
+    a_matrix,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    cost: np.ndarray,
+) -> None:
     """``min cost x, lower <= A x <= upper, lb <= x <= ub`` into ``highs``, rows as CSR."""
     csr, n = a_matrix.tocsc().tocsr(), a_matrix.shape[1]
     highs.passModel(highspy.HighsLp())
     highs.addVars(n, lb, ub)
     highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-    highs.addRows(len(upper), lower, upper, csr.nnz, csr.indptr[:-1].astype(np.int32),
-                  csr.indices.astype(np.int32), csr.data)
+    highs.addRows(
+        len(upper), lower, upper, csr.nnz, csr.indptr[:-1].astype(np.int32), csr.indices.astype(np.int32), csr.data
+    )
 
 
 # HiGHS options of the column-generation LP. Unscaled simplex: measured on the US cities (n = 40,
@@ -56,8 +65,15 @@ class GrowingLp:
         lp = stacked_arrays(instance, pool)
         self.instance, self.pool, self.m, self.n_pairs = instance, pool, instance.m, lp["n_pairs"]
         self.highs = _new_highs({**LP_OPTIONS, **(options or {})})
-        _load(self.highs, lp["A"], np.full(len(lp["b"]), -self.highs.inf), lp["b"],
-              np.zeros(len(lp["cost"])), lp["upper"], lp["cost"])
+        _load(
+            self.highs,
+            lp["A"],
+            np.full(len(lp["b"]), -self.highs.inf),
+            lp["b"],
+            np.zeros(len(lp["cost"])),
+            lp["upper"],
+            lp["cost"],
+        )
         self.n_paths, self.rows = len(pool.owner), list(pool.link_rows)
         self.row_of = {key: i for i, key in enumerate(self.rows)}
         self.through: dict = {}  # (commodity, leg) -> pooled paths of that commodity over that leg
@@ -80,17 +96,28 @@ class GrowingLp:
             tight = [k + 3 * m + self.row_of[(j, int(e))] for e in legs if (j, int(e)) in self.row_of]
             starts.append(len(indices))
             indices += [j, *(k + legs), *(k + 2 * m + legs), *tight]
-            values += [-1.0, *([demand[j]] * len(legs)),
-                       *([self.instance.pax_cost_per_km * demand[j]] * len(legs)), *([1.0] * len(tight))]
+            values += [
+                -1.0,
+                *([demand[j]] * len(legs)),
+                *([self.instance.pax_cost_per_km * demand[j]] * len(legs)),
+                *([1.0] * len(tight)),
+            ]
             self._index_path(p)
         count = len(new)
-        self.highs.addCols(count, np.zeros(count), np.zeros(count), np.full(count, self.highs.inf), len(indices),
-                           np.asarray(starts, dtype=np.int32), np.asarray(indices, dtype=np.int32),
-                           np.asarray(values, dtype=np.float64))
+        self.highs.addCols(
+            count,
+            np.zeros(count),
+            np.zeros(count),
+            np.full(count, self.highs.inf),
+            len(indices),
+            np.asarray(starts, dtype=np.int32),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(values, dtype=np.float64),
+        )
         self.n_paths = len(pool.owner)
 
     def _append_rows(self) -> None:
-        new = list(self.pool.link_rows)[len(self.rows):]
+        new = list(self.pool.link_rows)[len(self.rows) :]
         if not new:
             return
         starts, indices = [], []
@@ -101,8 +128,15 @@ class GrowingLp:
             indices += [e, *(2 * self.m + p for p in self.through.get((j, int(e)), []))]
         values = np.ones(len(indices))
         values[np.asarray(starts)] = -1.0  # -z_e + sum of the pair's shares through e <= 0
-        self.highs.addRows(len(new), np.full(len(new), -self.highs.inf), np.zeros(len(new)), len(indices),
-                           np.asarray(starts, dtype=np.int32), np.asarray(indices, dtype=np.int32), values)
+        self.highs.addRows(
+            len(new),
+            np.full(len(new), -self.highs.inf),
+            np.zeros(len(new)),
+            len(indices),
+            np.asarray(starts, dtype=np.int32),
+            np.asarray(indices, dtype=np.int32),
+            values,
+        )
 
     def _sync(self) -> None:
         """Append the paths and tight rows the pool gained since the last call."""
@@ -112,7 +146,7 @@ class GrowingLp:
     def _x(self, solution: highspy.HighsSolution) -> np.ndarray:
         """The column values projected into their bounds (0 <= z <= 1, the rest >= 0), as cvxpy does."""
         x = np.maximum(np.array(solution.col_value), 0.0)
-        x[:self.m] = np.minimum(x[:self.m], 1.0)
+        x[: self.m] = np.minimum(x[: self.m], 1.0)
         return x
 
     def solve(self) -> tuple[float, dict]:
@@ -129,10 +163,11 @@ class GrowingLp:
         solution = self.highs.getSolution()
         x = self._x(solution)
         rows = np.array(self.rows, dtype=int).reshape(-1, 2)
-        duals = split_duals(-np.array(solution.row_dual), self.n_pairs, self.m,
-                            {"row_pair": rows[:, 0], "row_edge": rows[:, 1]})
+        duals = split_duals(
+            -np.array(solution.row_dual), self.n_pairs, self.m, {"row_pair": rows[:, 0], "row_edge": rows[:, 1]}
+        )
         cost = self.instance.col("distance_km")
-        return seconds, {"value": float(cost @ x[self.m:2 * self.m]), "x": x, "duals": duals}
+        return seconds, {"value": float(cost @ x[self.m : 2 * self.m]), "x": x, "duals": duals}
 
     def dive(self, x: np.ndarray, deadline: float, max_rounds: int = 30, tol: float = 1e-6) -> np.ndarray | None:
         """LP diving from the LP solution ``x``: fix every fractional z_e >= 0.5 to 1 (or, when

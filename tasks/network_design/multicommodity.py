@@ -8,14 +8,15 @@ leg: the LP relaxation then charges a leg min_cost_e times the largest share of 
 it, which is what makes it solve at or near the root node. Summing both directions is valid
 because an optimal flow never uses a leg both ways (that cycle only adds volume).
 """
+
 from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
 from scipy import sparse
 
-from tasks.network_design.instance import NetworkInstance
 from tasks.network_design.formulation import BuiltModel, leg_cost_problem
+from tasks.network_design.instance import NetworkInstance
 
 
 def build_multicommodity(instance: NetworkInstance) -> BuiltModel:
@@ -28,8 +29,10 @@ def build_multicommodity(instance: NetworkInstance) -> BuiltModel:
     share = cp.Variable((2 * m, len(commodities)), nonneg=True, name="y")
     z = cp.Variable(m, boolean=True, name="z")
     both_ways = share[:m, :] + share[m:, :]
-    constraints = [arcs @ share == incidence[:, commodities].toarray(),
-                   both_ways <= cp.reshape(z, (m, 1), order="F") @ np.ones((1, len(commodities)))]
+    constraints = [
+        arcs @ share == incidence[:, commodities].toarray(),
+        both_ways <= cp.reshape(z, (m, 1), order="F") @ np.ones((1, len(commodities))),
+    ]
     volume = both_ways @ demand[commodities]
     problem, cost_per_km = leg_cost_problem(instance, z, volume, constraints)
 
@@ -43,5 +46,4 @@ def build_multicommodity(instance: NetworkInstance) -> BuiltModel:
         start[commodities, np.arange(len(commodities))] = 1.0
         share.value = start
 
-    return BuiltModel("multicommodity", instance, problem, z, cost_per_km, volume,
-                      signed_flows, route_direct)
+    return BuiltModel("multicommodity", instance, problem, z, cost_per_km, volume, signed_flows, route_direct)

@@ -18,6 +18,7 @@ each round re-solved from the basis HiGHS holds (tasks.network_design.lp_warm); 
 blocks. The MIP still goes through cvxpy, as two stacked blocks
 (tasks.network_design.paths_mip).
 """
+
 from __future__ import annotations
 
 import time
@@ -45,8 +46,7 @@ def _trace(pred: np.ndarray, source: int, target: int) -> list[int]:
     return nodes[::-1]
 
 
-def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict,
-                block: int = 64) -> tuple[list, np.ndarray]:
+def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict, block: int = 64) -> tuple[list, np.ndarray]:
     """Shortest path per pair under the duals: (new paths as (pair, nodes), reduced costs).
 
     Pairs are priced ``block`` at a time: one Dijkstra call over ``block`` disjoint copies of
@@ -62,9 +62,13 @@ def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict,
         js = np.arange(first, min(first + block, len(k_all)))
         shift = (np.arange(len(js)) * n)[:, None]
         tails, heads = (u + shift).ravel(), (v + shift).ravel()
-        graph = sparse.csr_matrix((np.concatenate([weights[js].ravel(), weights[js].ravel()]),
-                                   (np.concatenate([tails, heads]), np.concatenate([heads, tails]))),
-                                  shape=(len(js) * n, len(js) * n))
+        graph = sparse.csr_matrix(
+            (
+                np.concatenate([weights[js].ravel(), weights[js].ravel()]),
+                (np.concatenate([tails, heads]), np.concatenate([heads, tails])),
+            ),
+            shape=(len(js) * n, len(js) * n),
+        )
         sources, targets = u[k_all[js]] + shift[:, 0], v[k_all[js]] + shift[:, 0]
         dist, pred = dijkstra(graph, indices=sources, return_predecessors=True)
         for i, j in enumerate(js):
@@ -75,8 +79,9 @@ def price_paths(instance: NetworkInstance, pool: PathPool, duals: dict,
     return new, reduced
 
 
-def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
-                     rel_tol: float = 1e-4) -> tuple[float, float, np.ndarray, GrowingLp]:
+def generate_columns(
+    instance: NetworkInstance, pool: PathPool, deadline: float, rel_tol: float = 1e-4
+) -> tuple[float, float, np.ndarray, GrowingLp]:
     """Grow ``pool`` until no path prices out, the LP value is within ``rel_tol`` of the bound,
     or the deadline; returns (LP bound, HiGHS seconds, last LP solution x = [z, cost_per_km,
     shares], the LP). Tight linking rows violated by the LP are added each round too, so the
@@ -87,15 +92,16 @@ def generate_columns(instance: NetworkInstance, pool: PathPool, deadline: float,
         highs_seconds, value, x = highs_seconds + seconds, result["value"], result["x"]
         new, reduced = price_paths(instance, pool, result["duals"])
         bound = max(bound, value + float(np.minimum(reduced, 0.0).sum()))
-        cuts = violated_rows(pool, x[2 * m:], x[:m])
+        cuts = violated_rows(pool, x[2 * m :], x[:m])
         pool.link_rows.update(dict.fromkeys(cuts))
         added = pool.add(instance, new)
         if not (added or cuts) or value - bound <= rel_tol * value or time.perf_counter() > deadline:
             return bound, highs_seconds, x, lp
 
 
-def mip_start(instance: NetworkInstance, pool: PathPool, lp: GrowingLp, x: np.ndarray, target: float,
-              deadline: float) -> tuple[np.ndarray, float]:
+def mip_start(
+    instance: NetworkInstance, pool: PathPool, lp: GrowingLp, x: np.ndarray, target: float, deadline: float
+) -> tuple[np.ndarray, float]:
     """(shares per pooled path, cost) of a feasible network to start the MIP from: an LP dive
     (z rounded and the LP re-solved, so the routing over the chosen legs is the LP's best), and,
     unless the dive already reaches ``target``, the LP rounding (shortest routes over the legs
@@ -103,10 +109,10 @@ def mip_start(instance: NetworkInstance, pool: PathPool, lp: GrowingLp, x: np.nd
     best_share, best_cost = None, np.inf
     dived = lp.dive(x, deadline)
     if dived is not None:
-        best_share = pad(np.where(dived[2 * instance.m:] > 1e-9, dived[2 * instance.m:], 0.0), len(pool.owner))
+        best_share = pad(np.where(dived[2 * instance.m :] > 1e-9, dived[2 * instance.m :], 0.0), len(pool.owner))
         best_cost = network_cost_of_volume(instance, path_volume(instance, pool, best_share))
     if best_cost > target:
-        routes = round_relaxation(instance, x[:instance.m])
+        routes = round_relaxation(instance, x[: instance.m])
         pool.add(instance, [(j, routes[k]) for j, k in enumerate(pool.commodities)])
         chosen = [pool.seen[(j, tuple(routes[k]))] for j, k in enumerate(pool.commodities)]
         share = np.isin(np.arange(len(pool.owner)), chosen).astype(float)
@@ -121,8 +127,9 @@ def pad(values: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([values, np.zeros(size - len(values))])
 
 
-def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: float = 0.01,
-                seed: int = 0) -> tuple[SolveStats, np.ndarray, np.ndarray, np.ndarray]:
+def solve_paths(
+    instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: float = 0.01, seed: int = 0
+) -> tuple[SolveStats, np.ndarray, np.ndarray, np.ndarray]:
     """Price-and-branch: (stats, open legs, volume, signed flows). The bound and gap in
     ``stats`` are against the full LP bound; status 'optimal' means proven within ``mip_gap``."""
     start = time.perf_counter()
@@ -140,9 +147,14 @@ def solve_paths(instance: NetworkInstance, time_limit_s: float = 60.0, mip_gap: 
     mip = solve_problem(master.problem, remaining, mip_gap / 10, seed, highs_options=options)
     gap = max(0.0, mip.objective - bound) / max(abs(mip.objective), 1e-9)
     status = "optimal" if gap <= mip_gap + 1e-9 else ("time_limit" if mip.hit_limit else "gap_limit")
-    stats = replace(mip, status=status, bound=bound, gap=gap,
-                    solve_seconds=lp_seconds + mip.solve_seconds,
-                    wall_seconds=time.perf_counter() - start)
+    stats = replace(
+        mip,
+        status=status,
+        bound=bound,
+        gap=gap,
+        solve_seconds=lp_seconds + mip.solve_seconds,
+        wall_seconds=time.perf_counter() - start,
+    )
     open_legs = np.asarray(master.z.value) > 0.5
     volume = np.where(open_legs, np.maximum(master.volume, 0.0), 0.0)
     return stats, open_legs, volume, signed_flows(instance, pool, master.share)

@@ -6,6 +6,7 @@ for the (pair, leg) couples in ``pool.link_rows`` (dual mu), added when the LP v
 them; and the leg cost model with volume ``L_e = sum_p O_k(p) lambda_p [e in p]`` (dual
 sigma of ``k_e >= rate L_e``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ import cvxpy as cp
 import numpy as np
 from scipy import sparse
 
-from tasks.network_design.instance import NetworkInstance
 from tasks.network_design.formulation import leg_cost_problem
+from tasks.network_design.instance import NetworkInstance
 
 
 @dataclass
@@ -38,7 +39,7 @@ class PathPool:
             key = (j, tuple(int(node) for node in nodes))
             if key in self.seen:
                 continue
-            pairs = list(zip(key[1][:-1], key[1][1:]))
+            pairs = list(zip(key[1][:-1], key[1][1:], strict=False))
             self.seen[key] = len(self.owner)
             self.owner.append(j)
             self.legs.append(np.array([index[a][b] for a, b in pairs], dtype=int))
@@ -56,8 +57,7 @@ def initial_pool(instance: NetworkInstance, n_hubs: int = 6) -> PathPool:
     pool = PathPool(commodities)
     pool.add(instance, [(j, [u[k], v[k]]) for j, k in enumerate(commodities)])
     pool.link_rows = dict.fromkeys((j, k) for j, k in enumerate(commodities))
-    pool.add(instance, [(j, [u[k], h, v[k]]) for j, k in enumerate(commodities)
-                        for h in hubs if h not in (u[k], v[k])])
+    pool.add(instance, [(j, [u[k], h, v[k]]) for j, k in enumerate(commodities) for h in hubs if h not in (u[k], v[k])])
     return pool
 
 
@@ -72,9 +72,13 @@ class Master:
 
     def duals(self) -> dict:
         cons = self.problem.constraints
-        return {"pi": np.asarray(cons[0].dual_value), "mu": np.asarray(cons[1].dual_value),
-                "big_m": np.asarray(cons[2].dual_value), "sigma": np.asarray(cons[-1].dual_value),
-                **self.rows}
+        return {
+            "pi": np.asarray(cons[0].dual_value),
+            "mu": np.asarray(cons[1].dual_value),
+            "big_m": np.asarray(cons[2].dual_value),
+            "sigma": np.asarray(cons[-1].dual_value),
+            **self.rows,
+        }
 
     def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
         return violated_rows(pool, self.share.value, self.z.value, tol)
@@ -83,7 +87,7 @@ class Master:
 def violated_rows(pool: PathPool, share: np.ndarray, z: np.ndarray, tol: float = 1e-6) -> list:
     """(pair, leg) couples whose share of the pair exceeds z_e in an LP solution, sorted."""
     shares: dict = {}
-    for j, legs, lam in zip(pool.owner, pool.legs, share):
+    for j, legs, lam in zip(pool.owner, pool.legs, share, strict=False):
         if lam > tol:
             for e in legs:
                 shares[(j, e)] = shares.get((j, e), 0.0) + lam
@@ -100,18 +104,23 @@ def master_matrices(instance: NetworkInstance, pool: PathPool) -> dict:
     leg_of = np.concatenate(pool.legs)
     pair_leg = np.array(list(pool.link_rows)).reshape(-1, 2)  # rows only grow at the end
     row_of = {(j, e): i for i, (j, e) in enumerate(pair_leg)}
-    link_row = np.array([row_of.get((owner[p], e), -1) for p, e in zip(path_of, leg_of)])
+    link_row = np.array([row_of.get((owner[p], e), -1) for p, e in zip(path_of, leg_of, strict=False)])
     tight = link_row >= 0
     load = instance.col("demand")[pool.commodities][owner[path_of]]
-    return {"convexity": sparse.csr_matrix((np.ones(n_paths), (owner, np.arange(n_paths))),
-                                           shape=(len(pool.commodities), n_paths)),
-            "linking": sparse.csr_matrix((np.ones(tight.sum()), (link_row[tight], path_of[tight])),
-                                         shape=(len(pair_leg), n_paths)),
-            "select": sparse.csr_matrix((np.ones(len(pair_leg)), (np.arange(len(pair_leg)),
-                                         pair_leg[:, 1])), shape=(len(pair_leg), m)),
-            "load": sparse.csr_matrix((load, (leg_of, path_of)), shape=(m, n_paths)),
-            "big_m": float(instance.col("demand").sum()),
-            "rows": {"row_pair": pair_leg[:, 0], "row_edge": pair_leg[:, 1]}}
+    return {
+        "convexity": sparse.csr_matrix(
+            (np.ones(n_paths), (owner, np.arange(n_paths))), shape=(len(pool.commodities), n_paths)
+        ),
+        "linking": sparse.csr_matrix(
+            (np.ones(tight.sum()), (link_row[tight], path_of[tight])), shape=(len(pair_leg), n_paths)
+        ),
+        "select": sparse.csr_matrix(
+            (np.ones(len(pair_leg)), (np.arange(len(pair_leg)), pair_leg[:, 1])), shape=(len(pair_leg), m)
+        ),
+        "load": sparse.csr_matrix((load, (leg_of, path_of)), shape=(m, n_paths)),
+        "big_m": float(instance.col("demand").sum()),
+        "rows": {"row_pair": pair_leg[:, 0], "row_edge": pair_leg[:, 1]},
+    }
 
 
 def assemble(blocks: list[tuple[int, int, sparse.spmatrix]], shape: tuple[int, int]) -> sparse.csr_matrix:
@@ -128,11 +137,13 @@ def build_master(instance: NetworkInstance, pool: PathPool, integer: bool) -> Ma
     """LP (``integer=False``, 0 <= z <= 1) or MIP over the pooled paths."""
     mats = master_matrices(instance, pool)
     share = cp.Variable(len(pool.owner), nonneg=True, name="lambda")
-    z = cp.Variable(instance.m, boolean=True, name="z") if integer else \
-        cp.Variable(instance.m, bounds=[0, 1], name="z")
+    z = cp.Variable(instance.m, boolean=True, name="z") if integer else cp.Variable(instance.m, bounds=[0, 1], name="z")
     volume = mats["load"] @ share
-    constraints = [mats["convexity"] @ share >= 1, mats["linking"] @ share <= mats["select"] @ z,
-                   volume <= mats["big_m"] * z]
+    constraints = [
+        mats["convexity"] @ share >= 1,
+        mats["linking"] @ share <= mats["select"] @ z,
+        volume <= mats["big_m"] * z,
+    ]
     problem, cost_per_km = leg_cost_problem(instance, z, volume, constraints)
     return Master(problem, z, share, cost_per_km, volume, mats["rows"])
 

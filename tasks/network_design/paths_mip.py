@@ -6,6 +6,7 @@ cost, per-passenger cost]``), but two matrix products to canonicalise instead of
 expression trees: a third of the compile time of the only cvxpy solve left in
 price-and-branch. ``y = [cost_per_km, lambda] >= 0``, ``z`` boolean.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ class StackedMip:
 
     @property
     def share(self) -> np.ndarray:
-        return np.asarray(self.y.value[self.z.size:])
+        return np.asarray(self.y.value[self.z.size :])
 
     @property
     def volume(self) -> np.ndarray:
@@ -46,11 +47,20 @@ def build_stacked_mip(instance: NetworkInstance, pool: PathPool) -> StackedMip:
     mats, m = master_matrices(instance, pool), instance.m
     k, r, eye = mats["convexity"].shape[0], mats["linking"].shape[0], sparse.identity(m, format="coo")
     rows = k + r + 3 * m
-    on_y = assemble([(0, m, -mats["convexity"]), (k, m, mats["linking"]), (k + r, m, mats["load"]),
-                     (k + r + m, 0, -eye), (k + r + 2 * m, 0, -eye),
-                     (k + r + 2 * m, m, instance.pax_cost_per_km * mats["load"])], (rows, m + len(pool.owner)))
-    on_z = assemble([(k, 0, -mats["select"]), (k + r, 0, -mats["big_m"] * eye), (k + r + m, 0, instance.threshold * eye)],
-                    (rows, m))
+    on_y = assemble(
+        [
+            (0, m, -mats["convexity"]),
+            (k, m, mats["linking"]),
+            (k + r, m, mats["load"]),
+            (k + r + m, 0, -eye),
+            (k + r + 2 * m, 0, -eye),
+            (k + r + 2 * m, m, instance.pax_cost_per_km * mats["load"]),
+        ],
+        (rows, m + len(pool.owner)),
+    )
+    on_z = assemble(
+        [(k, 0, -mats["select"]), (k + r, 0, -mats["big_m"] * eye), (k + r + m, 0, instance.threshold * eye)], (rows, m)
+    )
     y = cp.Variable(m + len(pool.owner), nonneg=True, name="y")
     z = cp.Variable(m, boolean=True, name="z")
     b = np.concatenate([-np.ones(k), np.zeros(r + 3 * m)])

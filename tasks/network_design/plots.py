@@ -1,4 +1,5 @@
 """Figures of solved networks (matplotlib ``Figure`` objects, no pyplot state)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,15 +25,23 @@ def network_map_figure(design: NetworkDesign) -> Figure:
     top = max(float(design.volume.max()), 1.0)
     for e in np.flatnonzero(design.open_legs):
         u, v = inst.col("u")[e], inst.col("v")[e]
-        ax.plot([x[u], x[v]], [y[u], y[v]], color="tab:blue", alpha=0.6,
-                linewidth=0.3 + 7.0 * np.sqrt(design.volume[e] / top))
+        ax.plot(
+            [x[u], x[v]],
+            [y[u], y[v]],
+            color="tab:blue",
+            alpha=0.6,
+            linewidth=0.3 + 7.0 * np.sqrt(design.volume[e] / top),
+        )
     pop = inst.cities["population"].to_numpy(dtype=float)
     ax.scatter(x, y, s=20 + 200 * pop / pop.max(), color="tab:red", zorder=3)
-    for name, xi, yi in zip(inst.cities["name"], x, y):
+    for name, xi, yi in zip(inst.cities["name"], x, y, strict=False):
         ax.annotate(name, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set(xlabel=xlabel, ylabel=ylabel,
-           title=f"threshold {inst.threshold:g}: {int(design.open_legs.sum())} legs, "
-                 f"cost {design.stats.objective:,.0f} ({design.stats.status}, gap {design.stats.gap:.2%})")
+    ax.set(
+        xlabel=xlabel,
+        ylabel=ylabel,
+        title=f"threshold {inst.threshold:g}: {int(design.open_legs.sum())} legs, "
+        f"cost {design.stats.objective:,.0f} ({design.stats.status}, gap {design.stats.gap:.2%})",
+    )
     return fig
 
 
@@ -43,7 +52,6 @@ def volume_distribution_figure(legs: pd.DataFrame) -> Figure:
     for threshold, group in legs.groupby("threshold"):
         volumes = np.sort(group["volume"].to_numpy())[::-1]
         ax.plot(np.arange(1, len(volumes) + 1), volumes, marker=".", label=f"threshold {threshold:g}")
-    ax.set(xlabel="leg rank", ylabel="passengers on leg", yscale="log",
-           title="distribution of volume over legs")
+    ax.set(xlabel="leg rank", ylabel="passengers on leg", yscale="log", title="distribution of volume over legs")
     ax.legend()
     return fig

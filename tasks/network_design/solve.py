@@ -8,6 +8,7 @@ look at the raw result before cvxpy unpacks it. When every variable already has 
 that point is handed to HiGHS as a MIP start through cvxpy's own warm-start path (the
 solver cache it reads a previous solution from), so a time-limited solve keeps an incumbent.
 """
+
 from __future__ import annotations
 
 import time
@@ -20,9 +21,14 @@ import numpy as np
 from cvxpy.settings import PARAM_PROB
 
 FEASIBLE = 2  # HiGHS kSolutionStatusFeasible
-STATUS = {"kOptimal": "optimal", "kTimeLimit": "time_limit", "kIterationLimit": "iteration_limit",
-          "kSolutionLimit": "solution_limit", "kInterrupt": "interrupted",
-          "kObjectiveTarget": "objective_target"}
+STATUS = {
+    "kOptimal": "optimal",
+    "kTimeLimit": "time_limit",
+    "kIterationLimit": "iteration_limit",
+    "kSolutionLimit": "solution_limit",
+    "kInterrupt": "interrupted",
+    "kObjectiveTarget": "objective_target",
+}
 
 
 class SolveError(RuntimeError):
@@ -65,31 +71,56 @@ def _offer_start(problem: cp.Problem, data: dict) -> bool:
     return True
 
 
-def solve_problem(problem: cp.Problem, time_limit_s: float = 60.0, mip_gap: float = 0.01,
-                  seed: int = 0, verbose: bool = False, highs_options: dict | None = None) -> SolveStats:
+def solve_problem(
+    problem: cp.Problem,
+    time_limit_s: float = 60.0,
+    mip_gap: float = 0.01,
+    seed: int = 0,
+    verbose: bool = False,
+    highs_options: dict | None = None,
+) -> SolveStats:
     """Solve in place (variables get values); raise SolveError unless an incumbent exists.
 
     ``highs_options`` are extra HiGHS options (e.g. ``{"mip_lp_solver": "ipm"}``)."""
     start = time.perf_counter()
     data, chain, inverse = problem.get_problem_data(cp.HIGHS)
-    options = {"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_gap),
-               "random_seed": int(seed), "output_flag": bool(verbose), **(highs_options or {})}
+    options = {
+        "time_limit": float(time_limit_s),
+        "mip_rel_gap": float(mip_gap),
+        "random_seed": int(seed),
+        "output_flag": bool(verbose),
+        **(highs_options or {}),
+    }
     warm = _offer_start(problem, data)
     raw = chain.solve_via_data(problem, data, warm, verbose, options)
     info, model_status = raw["info"], raw["model_status"]
     if model_status not in STATUS:
-        raise SolveError(f"HiGHS ended with {model_status}: the network MIP is "
-                         f"{'infeasible or unbounded' if 'Unbounded' in model_status or 'Infeasible' in model_status else 'not solved'}")
+        raise SolveError(
+            f"HiGHS ended with {model_status}: the network MIP is "
+            f"{'infeasible or unbounded' if 'Unbounded' in model_status or 'Infeasible' in model_status else 'not solved'}"
+        )
     if info.primal_solution_status != FEASIBLE:
-        raise SolveError(f"HiGHS stopped ({model_status}) after {raw['run_time']:.1f}s without "
-                         f"an incumbent; best bound {info.mip_dual_bound:.6g}")
+        raise SolveError(
+            f"HiGHS stopped ({model_status}) after {raw['run_time']:.1f}s without "
+            f"an incumbent; best bound {info.mip_dual_bound:.6g}"
+        )
     with warnings.catch_warnings():  # cvxpy warns "inaccurate" on limits; we flag them ourselves
         warnings.simplefilter("ignore", UserWarning)
         problem.unpack_results(raw, chain, inverse)
     objective = float(problem.value)
     offset = objective - info.objective_function_value
-    bound = info.mip_dual_bound + offset if np.isfinite(info.mip_dual_bound) else (
-        objective if model_status == "kOptimal" else -np.inf)  # no bound yet: gap is inf
-    return SolveStats(STATUS[model_status], objective, float(bound), _relative_gap(objective, bound),
-                      float(raw["run_time"]), time.perf_counter() - start,
-                      int(data["c"].shape[0]), int(data["A"].shape[0]))
+    bound = (
+        info.mip_dual_bound + offset
+        if np.isfinite(info.mip_dual_bound)
+        else (objective if model_status == "kOptimal" else -np.inf)
+    )  # no bound yet: gap is inf
+    return SolveStats(
+        STATUS[model_status],
+        objective,
+        float(bound),
+        _relative_gap(objective, bound),
+        float(raw["run_time"]),
+        time.perf_counter() - start,
+        int(data["c"].shape[0]),
+        int(data["A"].shape[0]),
+    )

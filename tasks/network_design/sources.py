@@ -4,6 +4,7 @@ Cities are a DataFrame with columns ``name, lat, lon, population`` (degrees) for
 cities or ``name, x, y, population`` (km on a plane) for synthetic ones. Demand is a
 DataFrame ``origin, destination, passengers`` keyed by city name.
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -31,8 +32,9 @@ def random_cities(n: int, seed: int, side_km: float = 2000.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0.0, side_km, size=(n, 2))
     population = np.round(100_000 * (1.0 + rng.pareto(1.2, size=n)))
-    return pd.DataFrame({"name": [f"C{i:02d}" for i in range(n)], "x": xy[:, 0],
-                         "y": xy[:, 1], "population": population})
+    return pd.DataFrame(
+        {"name": [f"C{i:02d}" for i in range(n)], "x": xy[:, 0], "y": xy[:, 1], "population": population}
+    )
 
 
 def distance_matrix(cities: pd.DataFrame) -> np.ndarray:
@@ -56,8 +58,7 @@ def _round_to_total(values: np.ndarray, total: int) -> np.ndarray:
     return floor
 
 
-def gravity_demand(cities: pd.DataFrame, total_passengers: int = 10_000,
-                   gamma: float = 1.0) -> pd.DataFrame:
+def gravity_demand(cities: pd.DataFrame, total_passengers: int = 10_000, gamma: float = 1.0) -> pd.DataFrame:
     """Origin-destination passengers ~ pop_i * pop_j / distance^gamma over pairs i < j.
 
     Integer passengers summing to ``total_passengers``; pairs that round to 0 are dropped.

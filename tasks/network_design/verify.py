@@ -4,6 +4,7 @@
 residuals: undelivered passengers, conservation residual of ``B F = B diag(O)``, flow on
 closed legs, volume mismatch, direct-routing error at threshold 0, disconnected cities.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,7 +58,7 @@ def extra_components(design: NetworkDesign) -> int:
             i = parent[i]
         return i
 
-    for u, v in zip(inst.col("u")[design.open_legs], inst.col("v")[design.open_legs]):
+    for u, v in zip(inst.col("u")[design.open_legs], inst.col("v")[design.open_legs], strict=False):
         parent[root(u)] = root(v)
     has_demand = inst.col("demand") > 0
     active = np.union1d(inst.col("u")[has_demand], inst.col("v")[has_demand])
@@ -67,14 +68,18 @@ def extra_components(design: NetworkDesign) -> int:
 def check_design(design: NetworkDesign, rel_tol: float = 1e-6) -> dict[str, float]:
     """All residuals by name; raise SolutionCheckError if any exceeds its tolerance."""
     tol = rel_tol * max(1.0, float(design.instance.col("demand").sum()))
-    residuals = {"undelivered": undelivered(design),
-                 "conservation_residual": conservation_residual(design),
-                 "closed_leg_flow": closed_leg_flow(design),
-                 "volume_mismatch": volume_mismatch(design),
-                 "direct_error": direct_error(design),
-                 "extra_components": float(extra_components(design))}
+    residuals = {
+        "undelivered": undelivered(design),
+        "conservation_residual": conservation_residual(design),
+        "closed_leg_flow": closed_leg_flow(design),
+        "volume_mismatch": volume_mismatch(design),
+        "direct_error": direct_error(design),
+        "extra_components": float(extra_components(design)),
+    }
     failed = {k: v for k, v in residuals.items() if v > tol}
     if failed:
-        raise SolutionCheckError(f"{design.formulation} network at threshold "
-                                 f"{design.instance.threshold} fails checks (tol {tol:.3g}): {failed}")
+        raise SolutionCheckError(
+            f"{design.formulation} network at threshold "
+            f"{design.instance.threshold} fails checks (tol {tol:.3g}): {failed}"
+        )
     return residuals

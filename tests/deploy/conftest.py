@@ -1,5 +1,6 @@
 """A real Prefect server on a free loopback port with a temporary SQLite database, deployed from
 prefect.yaml; everything it started is stopped at the end, and nothing may be left running."""
+
 from __future__ import annotations
 
 import socket
@@ -61,13 +62,17 @@ class Stack:
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("prefect-stack")
-    env = prefect_stack.prefect_env(root / "home", free_port(),
-                                    PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
-                                    PREFECT_WORKER_QUERY_SECONDS="1",
-                                    PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false",
-                                    PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
-                                    SMELTER_DATA_ROOT=str(root / "data"), SMELTER_MLRUNS_ROOT=str(root / "mlruns"),
-                                    SMELTER_SPARK__MASTER="local[1]")
+    env = prefect_stack.prefect_env(
+        root / "home",
+        free_port(),
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false",
+        PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
+        SMELTER_DATA_ROOT=str(root / "data"),
+        SMELTER_MLRUNS_ROOT=str(root / "mlruns"),
+        SMELTER_SPARK__MASTER="local[1]",
+    )
     stack = Stack(env, httpx.Client(base_url=env["PREFECT_API_URL"], timeout=30), root)
     t0 = time.monotonic()
     server = prefect_stack.start_server(env, root / "home" / "server.log")
@@ -77,8 +82,9 @@ def prefect_server(tmp_path_factory):
         stack.timings["server start"] = time.monotonic() - t0
         t1 = time.monotonic()
         prefect_stack.create_pool(env)
-        stack.procs.append(prefect_stack.start(prefect_stack.worker_cmd(), prefect_stack.worker_env(env),
-                                               root / "home" / "worker.log"))  # starts while we deploy
+        stack.procs.append(
+            prefect_stack.start(prefect_stack.worker_cmd(), prefect_stack.worker_env(env), root / "home" / "worker.log")
+        )  # starts while we deploy
         prefect_stack.deploy(env)
         stack.timings["pool, worker start, deploy"] = time.monotonic() - t1
         yield stack
@@ -87,6 +93,7 @@ def prefect_server(tmp_path_factory):
         for proc in reversed(stack.procs):
             prefect_stack.stop(proc)
         print("\nprefect stack timings (s):", {k: round(v, 1) for k, v in stack.timings.items()})
-        left = processes_mentioning(str(root)) + [p for proc in stack.procs
-                                                  for p in prefect_stack.group_members(proc.pid)]
+        left = processes_mentioning(str(root)) + [
+            p for proc in stack.procs for p in prefect_stack.group_members(proc.pid)
+        ]
         assert not left, f"processes left behind: {left}"

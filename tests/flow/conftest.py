@@ -1,4 +1,5 @@
 """End-to-end fixtures: a real (temporary) Prefect API and settings rooted in tmp_path via the environment."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """End to end: the forecast pipeline under a real Prefect API, Spark, GX and MLflow, on tiny data."""
+
 import pandas as pd
 import pytest
 
@@ -13,7 +14,7 @@ from smelter.lake import Lake
 from smelter.quality import DataQualityError
 
 STATES = ["Arizona", "Maine", "Texas"]
-WINDOW = dict(start="2021-01-01", end="2022-02-28", states=STATES, test_start="2022-01-01")
+WINDOW = {"start": "2021-01-01", "end": "2022-02-28", "states": STATES, "test_start": "2022-01-01"}
 
 
 def test_whole_pipeline_publishes_layers_registers_champion_and_scores(flow_settings, spark):
@@ -67,7 +68,8 @@ def test_bad_sales_fail_the_gate_and_keep_published_silver(flow_settings, spark,
     assert "Atlantis" in message and "6" in message  # raw row 4 is line 6 of the file
     lake = Lake.of(flow_settings)
     assert lake.current_version(SILVER_DAILY_SALES) == next(
-        d.version for d in first["silver"] if d.dataset == "silver/daily_sales")
+        d.version for d in first["silver"] if d.dataset == "silver/daily_sales"
+    )
     assert lake.current_version(GOLD_DEMAND_FEATURES) == first["gold"].version
 
 

@@ -1,4 +1,5 @@
 """End to end: the network-design flow under a real Prefect API and MLflow store, in tmp_path."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,7 @@ def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
 
     from flows.network_design import network_design
 
-    result = network_design(thresholds=THRESHOLDS, n_cities=5, city_set="random", seed=3,
-                            time_limit_s=20, mip_gap=1e-6)
+    result = network_design(thresholds=THRESHOLDS, n_cities=5, city_set="random", seed=3, time_limit_s=20, mip_gap=1e-6)
 
     lake = Lake.of(flow_settings)
     summary = lake.read_pandas(GOLD_NETWORK_SUMMARY)
@@ -35,14 +35,18 @@ def test_design_network_publishes_gold_logs_mlflow_and_reports(flow_settings):
     assert [d.status for d in result["designs"]] == summary["status"].tolist()
     assert {d.dataset: d.version for d in result["datasets"]} == {
         "gold/network_summary": lake.current_version(GOLD_NETWORK_SUMMARY),
-        "gold/network_legs": lake.current_version(GOLD_NETWORK_LEGS)}
+        "gold/network_legs": lake.current_version(GOLD_NETWORK_LEGS),
+    }
 
     run = MlflowClient().get_run(result["run_id"])
     assert run.data.params["formulation"] == "paths"
     assert run.data.metrics["threshold_0/open_legs"] == 10 and "threshold_500/gap" in run.data.metrics
     artifacts = {a.path for a in MlflowClient().list_artifacts(result["run_id"], "plots")}
-    assert {"plots/network_map_threshold_0.png", "plots/network_map_threshold_500.png",
-            "plots/volume_distribution.png"} <= artifacts
+    assert {
+        "plots/network_map_threshold_0.png",
+        "plots/network_map_threshold_500.png",
+        "plots/volume_distribution.png",
+    } <= artifacts
 
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["network-summary"])))

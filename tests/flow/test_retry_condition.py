@@ -1,4 +1,5 @@
 """Bad input fails at once; a transient error is retried (real Prefect task runs)."""
+
 import pytest
 from prefect import flow, task
 

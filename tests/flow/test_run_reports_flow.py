@@ -1,5 +1,6 @@
 """A real flow under the Prefect API publishes its summary artifacts; a failing one writes and posts
 its failure summary to a real webhook on loopback."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-SMALL = dict(thresholds=[0.0, 500.0], n_cities=4, city_set="random", seed=3, time_limit_s=20)
+SMALL = {"thresholds": [0.0, 500.0], "n_cities": 4, "city_set": "random", "seed": 3, "time_limit_s": 20}
 
 
 @pytest.fixture()
@@ -38,7 +39,9 @@ def _artifacts(flow_run_id) -> dict:
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     with get_client(sync_client=True) as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
     return {a.key: a for a in found}
 
 
@@ -48,8 +51,9 @@ def _last_run(flow_name: str):
     from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
-        return client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
-                                     sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+        return client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])), sort=FlowRunSort.START_TIME_DESC, limit=1
+        )[0]
 
 
 def test_successful_run_publishes_summary_and_key_numbers(flow_settings):
@@ -78,7 +82,13 @@ def test_failed_run_writes_summary_and_posts_it_to_the_webhook(flow_settings, we
     body = received[0]
     assert body["flow"] == "network-design" and body["state"] == "Failed"
     assert [s["name"].rsplit("-", 1)[0] for s in body["failed_steps"]] == ["network-design.prepare-inputs"]
-    for part in ("# network-design FAILED", f"`{body['failed_steps'][0]['name']}`", str(missing), "`cities_path`", "path parameters"):
+    for part in (
+        "# network-design FAILED",
+        f"`{body['failed_steps'][0]['name']}`",
+        str(missing),
+        "`cities_path`",
+        "path parameters",
+    ):
         assert part in body["text"]
     failure = _artifacts(_last_run("network-design").id)["network-design-failure"]
     assert failure.data == body["text"]

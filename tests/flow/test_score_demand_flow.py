@@ -1,4 +1,5 @@
 """End to end: demand_forecast_score under a real Prefect API, on a tiny registered forecaster and gold."""
+
 import pandas as pd
 import pytest
 from scoring_models import register_forecaster, tiny_features

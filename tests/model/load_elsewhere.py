@@ -6,6 +6,7 @@
 install); only the third-party packages of ``<site-packages>`` are added. Exit 3 if a project package
 is importable anyway (the check would prove nothing).
 """
+
 import importlib.util
 import json
 import sys

@@ -1,5 +1,6 @@
 """The registered demand model: short form, population it carries, unknown states, registration,
 and loading where the repository is not (real MLflow store, production feature and model code)."""
+
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,13 @@ from smelter import lake
 from smelter.catalog import GOLD_DEMAND_PREDICTIONS
 from smelter.lake import Lake
 from smelter.tracking import configure_mlflow
-from tasks.demand_forecast.model import DemandModel, ForecasterParams, UnknownCategoryError, fit_forecaster, population_table
+from tasks.demand_forecast.model import (
+    DemandModel,
+    ForecasterParams,
+    UnknownCategoryError,
+    fit_forecaster,
+    population_table,
+)
 from tasks.demand_forecast.schema import CALENDAR, GOLD_COLUMNS, calendar_features
 from tasks.demand_forecast.train import register_forecaster, short_form, train_and_track
 
@@ -29,18 +36,30 @@ def gold_rows(seed: int = 0, start="2021-01-01", end="2022-02-28") -> pd.DataFra
     parts = []
     for state, population in STATES.items():
         cal = calendar_features(dates)
-        units = rng.poisson(population / 50_000 * (1 + 0.5 * np.sin(2 * np.pi * cal["day_of_year"] / 365))
-                            * (1 + 0.3 * cal["is_weekend"]))
-        parts.append(cal.assign(date=dates.date, state=state, population=population + 1000 * (cal["year"] - 2021),
-                                units_sold=units, split=np.where(dates >= "2022-01-01", "test", "train")))
+        units = rng.poisson(
+            population
+            / 50_000
+            * (1 + 0.5 * np.sin(2 * np.pi * cal["day_of_year"] / 365))
+            * (1 + 0.3 * cal["is_weekend"])
+        )
+        parts.append(
+            cal.assign(
+                date=dates.date,
+                state=state,
+                population=population + 1000 * (cal["year"] - 2021),
+                units_sold=units,
+                split=np.where(dates >= "2022-01-01", "test", "train"),
+            )
+        )
     return pd.concat(parts, ignore_index=True)[GOLD_COLUMNS]
 
 
 @pytest.fixture(scope="module")
 def model() -> DemandModel:
     gold = gold_rows()
-    return DemandModel(fit_forecaster(gold[gold["split"] == "train"], ForecasterParams(num_iterations=30)),
-                       population_table(gold))
+    return DemandModel(
+        fit_forecaster(gold[gold["split"] == "train"], ForecasterParams(num_iterations=30)), population_table(gold)
+    )
 
 
 def test_short_form_scores_like_the_long_form(model):
@@ -52,8 +71,9 @@ def test_short_form_scores_like_the_long_form(model):
 
 
 def test_population_comes_from_the_carried_table_and_says_its_year(model):
-    rows = pd.DataFrame({"date": ["2022-01-05", "2030-07-04", "2030-07-04"], "state": ["Texas"] * 3,
-                         "population": [None, None, 1.0]})
+    rows = pd.DataFrame(
+        {"date": ["2022-01-05", "2030-07-04", "2030-07-04"], "state": ["Texas"] * 3, "population": [None, None, 1.0]}
+    )
     features = model.features(rows)
     assert features["population"].tolist() == [29_501_000, 29_501_000, 1]  # 2030: the nearest year, 2022
     assert features["population_year"].tolist() == [2022, 2022, 2030]
@@ -94,15 +114,26 @@ def test_train_register_is_idempotent_and_champion_moves_only_when_better(settin
     assert {"test_rmse", "test_mae", "test_mape", "baseline_rmse"} <= set(run.data.metrics)
     assert run.inputs.dataset_inputs[0].dataset.digest
     assert {a.path for a in client.list_artifacts(good.run_id, "plots")} == {
-        "plots/feature_importance.png", "plots/forecast_vs_actual.png"}
+        "plots/feature_importance.png",
+        "plots/forecast_vs_actual.png",
+    }
 
 
 def run_elsewhere(model_dir: Path, rows: pd.DataFrame, tmp_path: Path, params: str | None = None):
     """Score ``rows`` with the model folder in a fresh interpreter that cannot import the project."""
     script = shutil.copy(HERE / "load_elsewhere.py", tmp_path / "load_elsewhere.py")
     rows.to_json(tmp_path / "in.json", orient="split", date_format="iso")
-    args = [sys.executable, "-I", "-S", str(script), sysconfig.get_paths()["purelib"], str(model_dir),
-            str(tmp_path / "in.json"), str(tmp_path / "out.json"), *([params] if params else [])]
+    args = [
+        sys.executable,
+        "-I",
+        "-S",
+        str(script),
+        sysconfig.get_paths()["purelib"],
+        str(model_dir),
+        str(tmp_path / "in.json"),
+        str(tmp_path / "out.json"),
+        *([params] if params else []),
+    ]
     done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     return done, (pd.read_json(tmp_path / "out.json", orient="split") if done.returncode == 0 else None)
 
@@ -114,11 +145,17 @@ def test_a_registered_model_copied_elsewhere_loads_and_scores_without_the_projec
     lake.publish_pandas(gold_rows(), settings.data_root, "gold", "demand_features")
     trained = train_and_track(settings, ForecasterParams(num_iterations=20, seed=1))
     register_forecaster(trained, "demand-test")
-    folder = Path(mlflow.artifacts.download_artifacts(artifact_uri="models:/demand-test@champion",
-                                                       dst_path=str(tmp_path / "download")))
+    folder = Path(
+        mlflow.artifacts.download_artifacts(
+            artifact_uri="models:/demand-test@champion", dst_path=str(tmp_path / "download")
+        )
+    )
     moved = shutil.copytree(folder, tmp_path / "elsewhere" / "model")
     assert sorted(p.name for p in (moved / "code" / "tasks" / "demand_forecast").glob("*.py")) == [
-        "__init__.py", "model.py", "schema.py"]
+        "__init__.py",
+        "model.py",
+        "schema.py",
+    ]
     rows = pd.DataFrame({"date": ["2022-02-01", "2023-07-04"], "state": ["Ohio", "Texas"]})
     done, scored = run_elsewhere(moved, rows, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -147,7 +184,8 @@ def test_batch_scoring_rejects_an_unknown_state_naming_file_row_and_value_or_fla
     with pytest.raises(RejectedRowsError, match=r"rows\.csv: column 'state' row 1: unknown category 'Atlantis'"):
         score_to_gold(settings, uri, GOLD_DEMAND_PREDICTIONS, ["date", "state"], path, engine="pandas")
     assert Lake.of(settings).list_versions(GOLD_DEMAND_PREDICTIONS) == []
-    score_to_gold(settings, uri, GOLD_DEMAND_PREDICTIONS, ["date", "state"], path, engine="pandas",
-                  params={"unknown": "flag"})
+    score_to_gold(
+        settings, uri, GOLD_DEMAND_PREDICTIONS, ["date", "state"], path, engine="pandas", params={"unknown": "flag"}
+    )
     out = Lake.of(settings).read_pandas(GOLD_DEMAND_PREDICTIONS)
     assert out["unknown_category"].tolist() == [False, True] and out["population_year"].tolist()[0] == 2022

@@ -1,4 +1,5 @@
 """The demand forecaster trained for real (LightGBM) and tracked in a temporary MLflow store."""
+
 import numpy as np
 
 from tasks.demand_forecast.model import ForecasterParams, fit_forecaster, predict

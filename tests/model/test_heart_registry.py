@@ -1,4 +1,5 @@
 """The registered heart model: pyfunc round trip through a real (temporary) MLflow registry."""
+
 import shutil
 
 import numpy as np
@@ -15,8 +16,8 @@ from tests.unit.test_heart_pyfunc import tiny_heart_model
 def test_pyfunc_round_trip_through_the_registry(settings):
     import mlflow
 
-    from smelter.scoring import load_model, score_pandas
     from smelter.registry import register_and_promote
+    from smelter.scoring import load_model, score_pandas
     from smelter.tracking import experiment_id
     from tasks.heart_risk.evaluate import log_heart_model
 
@@ -26,26 +27,37 @@ def test_pyfunc_round_trip_through_the_registry(settings):
     with mlflow.start_run(experiment_id=experiment_id(settings, "heart-test")) as run:
         mlflow.log_metric("test_roc_auc", 0.9)
         info = log_heart_model(model, example)
-    decision = register_and_promote(info.model_uri, "heart-risk", "test_roc_auc", 0.9, True,
-                                    run.info.run_id)
+    decision = register_and_promote(info.model_uri, "heart-risk", "test_roc_auc", 0.9, True, run.info.run_id)
     assert decision.promoted
     loaded = load_model("models:/heart-risk@champion")
     assert loaded.input_columns == list(FEATURES)
     # a raw patient file: integer columns, a 0 cholesterol, an id column the model does not take
-    patients = pd.DataFrame(RAW).drop(columns="HeartDisease").astype(
-        {c: float for c in ["Age", "RestingBP", "Cholesterol", "FastingBS", "MaxHR", "Oldpeak"]})
+    patients = (
+        pd.DataFrame(RAW)
+        .drop(columns="HeartDisease")
+        .astype(dict.fromkeys(["Age", "RestingBP", "Cholesterol", "FastingBS", "MaxHR", "Oldpeak"], float))
+    )
     patients = patients.astype({"Age": "int64", "MaxHR": "int64"}).assign(patient_id=range(100, 106))
     patients.loc[2, "RestingBP"] = np.nan
     scored = score_pandas(loaded, patients, ["patient_id"], mini_batch_size=4)
     expected = model.score(patients)
-    assert list(scored.columns) == ["patient_id", "probability", "lower", "upper", "label", "unknown_category",
-                                    "model_name", "model_version"]
+    assert list(scored.columns) == [
+        "patient_id",
+        "probability",
+        "lower",
+        "upper",
+        "label",
+        "unknown_category",
+        "model_name",
+        "model_version",
+    ]
     np.testing.assert_allclose(scored["probability"], expected["probability"])
     np.testing.assert_allclose(scored["upper"], expected["upper"])
     with pytest.raises(UnknownCategoryError, match="ST_Slope"):
         loaded.pyfunc.predict(patients.assign(ST_Slope="Sideways")[list(FEATURES)])
-    marginal = loaded.pyfunc.predict(patients.assign(ST_Slope="Sideways")[list(FEATURES)],
-                                     params={"unknown": "marginal"})
+    marginal = loaded.pyfunc.predict(
+        patients.assign(ST_Slope="Sideways")[list(FEATURES)], params={"unknown": "marginal"}
+    )
     assert marginal["probability"].between(0, 1).all() and marginal["unknown_category"].all()
     flagged = loaded.pyfunc.predict(patients.assign(ST_Slope="Sideways")[list(FEATURES)], params={"unknown": "flag"})
     pd.testing.assert_frame_equal(flagged, marginal)
@@ -62,8 +74,10 @@ def test_the_registered_heart_model_loads_and_scores_without_the_project(setting
     patients = pd.DataFrame(RAW).drop(columns="HeartDisease")[list(FEATURES)]
     with mlflow.start_run(experiment_id=experiment_id(settings, "heart-test")):
         info = log_heart_model(model, patients.head(3))
-    moved = shutil.copytree(mlflow.artifacts.download_artifacts(info.model_uri, dst_path=str(tmp_path / "dl")),
-                            tmp_path / "elsewhere" / "model")
+    moved = shutil.copytree(
+        mlflow.artifacts.download_artifacts(info.model_uri, dst_path=str(tmp_path / "dl")),
+        tmp_path / "elsewhere" / "model",
+    )
     done, scored = run_elsewhere(moved, patients, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     np.testing.assert_allclose(scored["probability"], model.score(patients)["probability"])

@@ -1,4 +1,5 @@
 """smelter.registry on a real MLflow SQLite store in tmp_path, with tiny DummyRegressor models."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +14,6 @@ from smelter.registry import (
     ResolvedVersion,
     champion_uri,
     input_columns,
-    parse_model_uri,
     register_and_promote,
     resolve,
 )

@@ -1,11 +1,12 @@
 """Batch scoring against tiny real models registered in this module's own temporary MLflow store."""
+
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from mlflow.pyfunc import PythonModel
-from scoring_models import settings, store, FEATURES, tiny_features
+from scoring_models import FEATURES, tiny_features
 
 from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS, GOLD_HEART_PREDICTIONS
 from smelter.lake import Lake
@@ -51,8 +52,9 @@ def test_concurrency_gives_identical_results(forecaster, rows):
 
 def test_categorical_state_from_parquet_scores_like_plain_strings(forecaster, rows):
     as_category = rows.assign(state=rows["state"].astype("category"))
-    pd.testing.assert_frame_equal(score_pandas(forecaster, as_category, ["date"]),
-                                  score_pandas(forecaster, rows, ["date"]))
+    pd.testing.assert_frame_equal(
+        score_pandas(forecaster, as_category, ["date"]), score_pandas(forecaster, rows, ["date"])
+    )
 
 
 def test_dataframe_returning_pyfunc_gives_its_columns(settings):
@@ -68,8 +70,16 @@ def test_dataframe_returning_pyfunc_gives_its_columns(settings):
 def test_score_to_gold_from_user_file(store, settings, rows, tmp_path, suffix):
     path = tmp_path / f"input{suffix}"
     rows.to_csv(path, index=False) if suffix == ".csv" else rows.to_parquet(path, index=False)
-    pub = score_to_gold(settings, "models:/demand-forecast@champion", GOLD_DEMAND_PREDICTIONS, KEYS, path,
-                        mini_batch_size=4, max_concurrency=2, engine="pandas")
+    pub = score_to_gold(
+        settings,
+        "models:/demand-forecast@champion",
+        GOLD_DEMAND_PREDICTIONS,
+        KEYS,
+        path,
+        mini_batch_size=4,
+        max_concurrency=2,
+        engine="pandas",
+    )
     lake = Lake.of(settings)
     from_parquet = lake.read_pandas(GOLD_DEMAND_PREDICTIONS, pub.version)
     from_csv = pd.read_csv(lake.format_path(GOLD_DEMAND_PREDICTIONS, "csv", pub.version))
@@ -93,8 +103,10 @@ def test_default_input_is_the_held_out_rows_of_gold(settings):
     gold = tiny_features()
     lake = Lake.of(settings)
     lake.publish_pandas(GOLD_DEMAND_FEATURES, gold)
-    summary = published_summary(settings, score_to_gold(settings, "models:/demand-forecast@champion",
-                                                         GOLD_DEMAND_PREDICTIONS, KEYS, engine="pandas"))
+    summary = published_summary(
+        settings,
+        score_to_gold(settings, "models:/demand-forecast@champion", GOLD_DEMAND_PREDICTIONS, KEYS, engine="pandas"),
+    )
     out = lake.read_pandas(GOLD_DEMAND_PREDICTIONS, summary.version)
     test = gold[gold["split"] == "test"]
     assert len(out) == len(test) == summary.rows == 15
@@ -105,7 +117,7 @@ class ShiftedModel(PythonModel):
     """prediction = scale * x + shift; ``shift`` an optional input column, ``scale`` a predict param."""
 
     def predict(self, context, model_input, params=None):
-        shift = model_input["shift"] if "shift" in model_input else 0.0
+        shift = model_input.get("shift", 0.0)
         return (params or {}).get("scale", 1.0) * model_input["x"] + shift
 
 
@@ -119,12 +131,15 @@ def shifted(store):
 
     configure_mlflow(store[0])
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    signature = ModelSignature(inputs=Schema([ColSpec("double", "x"), ColSpec("double", "shift", required=False)]),
-                               outputs=Schema([ColSpec("double")]),
-                               params=ParamSchema([ParamSpec("scale", "double", 1.0)]))
+    signature = ModelSignature(
+        inputs=Schema([ColSpec("double", "x"), ColSpec("double", "shift", required=False)]),
+        outputs=Schema([ColSpec("double")]),
+        params=ParamSchema([ParamSpec("scale", "double", 1.0)]),
+    )
     with mlflow.start_run(experiment_id=experiment_id(store[0], "scoring-test")):
-        info = mlflow.pyfunc.log_model(name="model", python_model=ShiftedModel(), signature=signature,
-                                       pip_requirements=["pandas"])
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=ShiftedModel(), signature=signature, pip_requirements=["pandas"]
+        )
     mv = mlflow.register_model(info.model_uri, "shifted-model")
     mlflow.MlflowClient().set_registered_model_alias("shifted-model", "champion", mv.version)
     return load_model("models:/shifted-model@champion")
@@ -146,8 +161,15 @@ def test_params_pass_through_to_predict(settings, shifted, tmp_path):
     assert score_pandas(shifted, df, ["id"])["prediction"].tolist() == [1.0, 2.0, 3.0]  # the default
     path = tmp_path / "rows.csv"
     df.to_csv(path, index=False)
-    pub = score_to_gold(settings, "models:/shifted-model@champion", GOLD_HEART_PREDICTIONS, ["id"], path,
-                        engine="pandas", params={"scale": -1.0})
+    pub = score_to_gold(
+        settings,
+        "models:/shifted-model@champion",
+        GOLD_HEART_PREDICTIONS,
+        ["id"],
+        path,
+        engine="pandas",
+        params={"scale": -1.0},
+    )
     lake = Lake.of(settings)
     assert lake.read_pandas(GOLD_HEART_PREDICTIONS, pub.version)["prediction"].tolist() == [-1.0, -2.0, -3.0]
     meta = lake.manifest(GOLD_HEART_PREDICTIONS, pub.version)["metadata"]

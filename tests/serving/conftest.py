@@ -1,4 +1,5 @@
 """Serving fixtures: one endpoint per test module, serving a tiny registered model."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,11 @@ def serving_settings(tmp_path_factory) -> Settings:
     from smelter.tracking import configure_mlflow
 
     root = tmp_path_factory.mktemp("serving")
-    settings = load_settings(data_root=root / "data", mlruns_root=root / "mlruns",
-                             spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"))
+    settings = load_settings(
+        data_root=root / "data",
+        mlruns_root=root / "mlruns",
+        spark=SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g"),
+    )
     configure_mlflow(settings)
     MlflowClient().search_registered_models()  # creates the store here, not racing a server that reads it
     return settings

@@ -1,4 +1,5 @@
 """Serving test helpers: a tiny registered LightGBM model, the real endpoint as a subprocess, requests."""
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,13 @@ KEY = "test-key-not-a-secret"
 def tiny_frame() -> pd.DataFrame:
     """Ten rows of forecaster-like features: long, double and boolean columns."""
     rng = np.random.default_rng(7)
-    return pd.DataFrame({"day_of_year": np.arange(1, 11, dtype="int64") * 30,
-                         "population": rng.uniform(1e6, 4e7, 10),
-                         "is_holiday": np.arange(10) % 4 == 0})
+    return pd.DataFrame(
+        {
+            "day_of_year": np.arange(1, 11, dtype="int64") * 30,
+            "population": rng.uniform(1e6, 4e7, 10),
+            "is_holiday": np.arange(10) % 4 == 0,
+        }
+    )
 
 
 def register_tiny(settings: Settings, name: str, scale: float) -> str:
@@ -41,11 +46,16 @@ def register_tiny(settings: Settings, name: str, scale: float) -> str:
 
     configure_mlflow(settings)
     X = tiny_frame()
-    model = lgb.LGBMRegressor(n_estimators=5, min_child_samples=1, min_data_in_bin=1, verbose=-1, n_jobs=1,
-                              random_state=0).fit(X, X["day_of_year"] * scale)
+    model = lgb.LGBMRegressor(
+        n_estimators=5, min_child_samples=1, min_data_in_bin=1, verbose=-1, n_jobs=1, random_state=0
+    ).fit(X, X["day_of_year"] * scale)
     with mlflow.start_run(experiment_id=experiment_id(settings, "serving-test")):
-        info = mlflow.lightgbm.log_model(model, name="model", signature=infer_signature(X, model.predict(X)),
-                                         pip_requirements=pip_requirements("lightgbm"))
+        info = mlflow.lightgbm.log_model(
+            model,
+            name="model",
+            signature=infer_signature(X, model.predict(X)),
+            pip_requirements=pip_requirements("lightgbm"),
+        )
     version = mlflow.register_model(info.model_uri, name).version
     MlflowClient().set_registered_model_alias(name, "champion", version)
     return str(version)
@@ -73,12 +83,17 @@ def running_server(settings: Settings, log: Path, *, ready: bool = True, **servi
     """Start ``python -m smelter.serving`` on a free port; yields its base URL; stops it after."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_") or k == "SMELTER_CONFIG"}
-    env |= {"SMELTER_MLRUNS_ROOT": str(settings.mlruns_root), "SMELTER_DATA_ROOT": str(settings.data_root),
-            "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri, "SMELTER_SERVING__PORT": str(port)}
+    env |= {
+        "SMELTER_MLRUNS_ROOT": str(settings.mlruns_root),
+        "SMELTER_DATA_ROOT": str(settings.data_root),
+        "SMELTER_MLFLOW__TRACKING_URI": settings.tracking_uri,
+        "SMELTER_SERVING__PORT": str(port),
+    }
     env |= {f"SMELTER_SERVING__{k.upper()}": v for k, v in serving_env.items()}
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "smelter.serving"], cwd=PROJECT_ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "smelter.serving"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(proc, url, log, ready)

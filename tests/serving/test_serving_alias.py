@@ -1,4 +1,5 @@
 """The endpoint follows its alias: ready only once loaded, then v1 -> v2 under load, no failed request."""
+
 from __future__ import annotations
 
 import http.client
@@ -10,8 +11,9 @@ from urllib.parse import urlparse
 from serving_helpers import KEY, call, register_tiny, running_server
 
 NAME = "switch-demo"
-BODY = json.dumps({"dataframe_split": {"columns": ["day_of_year", "population", "is_holiday"],
-                                       "data": [[90, 2.5e6, False]]}}).encode()
+BODY = json.dumps(
+    {"dataframe_split": {"columns": ["day_of_year", "population", "is_holiday"], "data": [[90, 2.5e6, False]]}}
+).encode()
 
 
 def stream(url: str, stop: threading.Event, seen: list) -> None:
@@ -43,8 +45,14 @@ def wait_for(predicate, timeout: float = 30.0) -> bool:
 def test_alias_switch_under_load(serving_settings, tmp_path):
     key_file = tmp_path / "endpoint.key"
     key_file.write_text(f"{KEY}\n")
-    with running_server(serving_settings, tmp_path / "server.log", ready=False, api_key_file=str(key_file),
-                        model_uri=f"models:/{NAME}@champion", alias_poll_seconds="0.3") as url:
+    with running_server(
+        serving_settings,
+        tmp_path / "server.log",
+        ready=False,
+        api_key_file=str(key_file),
+        model_uri=f"models:/{NAME}@champion",
+        alias_poll_seconds="0.3",
+    ) as url:
         status, health, _ = call(f"{url}/health", key=None)
         assert (status, health["status"]) == (503, "loading")  # nothing registered yet
         assert call(f"{url}/score", BODY)[0] == 503

@@ -1,4 +1,5 @@
 """Micro-batching: combined calls give each request exactly its own predictions; failures stay isolated."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The endpoint serving the production demand model: short form, long form, unknown state -> 422."""
+
 import mlflow
 import pandas as pd
 import pytest
@@ -18,8 +19,9 @@ NAME = "demand-serving-test"
 def demand_server(serving_settings, tmp_path_factory):
     configure_mlflow(serving_settings)
     gold = gold_rows()
-    model = DemandModel(fit_forecaster(gold[gold["split"] == "train"], ForecasterParams(num_iterations=20)),
-                        population_table(gold))
+    model = DemandModel(
+        fit_forecaster(gold[gold["split"] == "train"], ForecasterParams(num_iterations=20)), population_table(gold)
+    )
     with mlflow.start_run(experiment_id=experiment_id(serving_settings, "serving-demand")) as run:
         info = log_model(model, short_form(gold.head(3)))
     register_and_promote(info.model_uri, NAME, "rmse", 1.0, False, run.info.run_id)
@@ -43,7 +45,9 @@ def test_short_and_long_form_score_alike_and_say_the_population_year(demand_serv
 
 def test_unknown_state_is_a_422_naming_column_row_and_value(demand_server):
     url, _ = demand_server
-    body = {"dataframe_records": [{"date": "2022-01-05", "state": "Texas"}, {"date": "2022-01-05", "state": "Atlantis"}]}
+    body = {
+        "dataframe_records": [{"date": "2022-01-05", "state": "Texas"}, {"date": "2022-01-05", "state": "Atlantis"}]
+    }
     status, answer, _ = call(f"{url}/score", body)
     assert status == 422 and "column 'state' row 1: unknown category 'Atlantis'" in answer["error"]
     status, answer, _ = call(f"{url}/score", {"dataframe_records": [{"date": "2022-01-05", "state": "Texas"}]})

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from tasks.demand_forecast.features import build_gold
-from tasks.demand_forecast.schema import GOLD_COLUMNS
 from tasks.demand_forecast.refine import refine_sales, unpivot_population
+from tasks.demand_forecast.schema import GOLD_COLUMNS
 
 
 def _bronze_sales(spark, rows):
@@ -30,12 +30,17 @@ def test_refine_sales_turns_bad_values_into_nulls_keeping_source_row(spark):
 
 
 def test_unpivot_population_long_shape(spark):
-    wide = pd.DataFrame({"State": ["Ohio", "Texas"], "2017": ["11,658,609", "28304596"], "2018": ["1", "2"],
-                         "_source_row": [2, 3]})
+    wide = pd.DataFrame(
+        {"State": ["Ohio", "Texas"], "2017": ["11,658,609", "28304596"], "2018": ["1", "2"], "_source_row": [2, 3]}
+    )
     got = unpivot_population(spark.createDataFrame(wide)).orderBy("state", "year").toPandas()
     assert list(got.columns) == ["state", "year", "population", "_source_row"]
     assert got[["state", "year", "population"]].values.tolist() == [
-        ["Ohio", 2017, 11658609], ["Ohio", 2018, 1], ["Texas", 2017, 28304596], ["Texas", 2018, 2]]
+        ["Ohio", 2017, 11658609],
+        ["Ohio", 2018, 1],
+        ["Texas", 2017, 28304596],
+        ["Texas", 2018, 2],
+    ]
 
 
 def test_unpivot_population_without_year_columns_is_an_error(spark):
@@ -44,11 +49,19 @@ def test_unpivot_population_without_year_columns_is_an_error(spark):
 
 
 def test_build_gold_joins_population_by_year_and_adds_calendar(spark):
-    sales = spark.createDataFrame(pd.DataFrame({
-        "date": [dt.date(2021, 7, 4), dt.date(2022, 5, 30), dt.date(2022, 9, 6)],
-        "state": ["Ohio"] * 3, "units_sold": [10, 20, 30], "_source_row": [2, 3, 4]}))
-    pop = spark.createDataFrame(pd.DataFrame({"state": ["Ohio", "Ohio"], "year": [2021, 2022],
-                                              "population": [100, 200], "_source_row": [2, 2]}))
+    sales = spark.createDataFrame(
+        pd.DataFrame(
+            {
+                "date": [dt.date(2021, 7, 4), dt.date(2022, 5, 30), dt.date(2022, 9, 6)],
+                "state": ["Ohio"] * 3,
+                "units_sold": [10, 20, 30],
+                "_source_row": [2, 3, 4],
+            }
+        )
+    )
+    pop = spark.createDataFrame(
+        pd.DataFrame({"state": ["Ohio", "Ohio"], "year": [2021, 2022], "population": [100, 200], "_source_row": [2, 2]})
+    )
     got = build_gold(sales, pop, "2022-01-01").toPandas()
     assert list(got.columns) == GOLD_COLUMNS
     assert got["population"].tolist() == [100, 200, 200]

@@ -2,22 +2,28 @@ import datetime as dt
 
 import pytest
 
-from smelter import expectations as checks, quality
+from smelter import expectations as checks
+from smelter import quality
 
 STATES = ["Ohio", "Texas"]
 GOOD = [("2021-07-01", "Ohio", 10), ("2021-07-01", "Texas", 20), ("2021-07-02", "Ohio", 30)]
-BAD = GOOD + [("2021-07-02", "Atlantis", None), ("2021-07-01", "Ohio", -4), ("2030-01-01", "Texas", 1)]
+BAD = [*GOOD, ("2021-07-02", "Atlantis", None), ("2021-07-01", "Ohio", -4), ("2030-01-01", "Texas", 1)]
 
 
 def suite():
-    return quality.build_suite("silver.daily_sales", [
-        *checks.expect_schema({"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}),
-        *checks.expect_not_null("date", "state", "units_sold"),
-        *checks.expect_between("units_sold", 0, 1_000_000),
-        *checks.expect_between("date", "2017-01-01", "2022-12-31"),
-        *checks.expect_in_set("state", STATES),
-        *checks.expect_unique("date", "state"),
-    ])
+    return quality.build_suite(
+        "silver.daily_sales",
+        [
+            *checks.expect_schema(
+                {"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}
+            ),
+            *checks.expect_not_null("date", "state", "units_sold"),
+            *checks.expect_between("units_sold", 0, 1_000_000),
+            *checks.expect_between("date", "2017-01-01", "2022-12-31"),
+            *checks.expect_in_set("state", STATES),
+            *checks.expect_unique("date", "state"),
+        ],
+    )
 
 
 def frame(spark, rows):

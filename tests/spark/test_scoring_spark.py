@@ -1,12 +1,12 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import settings, store, tiny_features
+from scoring_models import tiny_features
 
-from smelter.scoring import MissingColumnsError, load_model, score_pandas
-from smelter.scoring_spark import score_spark
 from smelter.catalog import GOLD_DEMAND_PREDICTIONS
 from smelter.lake import Lake
+from smelter.scoring import MissingColumnsError, load_model, score_pandas
+from smelter.scoring_spark import score_spark
 from tasks.common.score import score_to_gold
 
 KEYS = ["date", "state"]
@@ -38,8 +38,9 @@ def test_score_to_gold_on_spark_writes_readable_predictions(spark, settings, tmp
     rows = tiny_features()
     path = tmp_path / "rows.csv"
     rows.to_csv(path, index=False)
-    pub = score_to_gold(settings, "models:/demand-forecast@champion", GOLD_DEMAND_PREDICTIONS, KEYS, path,
-                        engine="spark")
+    pub = score_to_gold(
+        settings, "models:/demand-forecast@champion", GOLD_DEMAND_PREDICTIONS, KEYS, path, engine="spark"
+    )
     lake = Lake.of(settings)
     out = lake.read_pandas(GOLD_DEMAND_PREDICTIONS, pub.version).sort_values(KEYS).reset_index(drop=True)
     csv_parts = sorted(lake.format_path(GOLD_DEMAND_PREDICTIONS, "csv", pub.version).glob("part-*.csv"))

@@ -52,12 +52,15 @@ def test_missing_suites_are_clear_errors(monkeypatch):
         catalog.GOLD_DEMAND_PREDICTIONS.expectations()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"formats": ("csv",)}, "must hold 'parquet'"),
-    ({"formats": ("parquet", "json")}, "must hold 'parquet'"),
-    ({"formats": ("parquet", "csv"), "partition_by": ("k",)}, "partition_by needs formats"),
-    ({"suite": "tasks.suites.gold"}, "is not 'module:function'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"formats": ("csv",)}, "must hold 'parquet'"),
+        ({"formats": ("parquet", "json")}, "must hold 'parquet'"),
+        ({"formats": ("parquet", "csv"), "partition_by": ("k",)}, "partition_by needs formats"),
+        ({"suite": "tasks.suites.gold"}, "is not 'module:function'"),
+    ],
+)
 def test_inconsistent_datasets_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Dataset("x", "gold", "test", **kwargs)

@@ -1,4 +1,5 @@
 """smelter.cli: flow signatures become shell options, and a first word picks a pipeline's stage."""
+
 import json
 
 import pytest
@@ -6,9 +7,17 @@ import pytest
 from smelter.cli import build_parser, pick_flow, run_flow_cli
 
 
-def sample(n_cities: int = 8, thresholds: list[float] | None = None, name: str | None = None,
-           jit: bool = False, rate: float = 0.1, ids: tuple[int, ...] = (1,), words: list[str] | None = None,
-           extra: dict | None = None, cache: bool = True):
+def sample(
+    n_cities: int = 8,
+    thresholds: list[float] | None = None,
+    name: str | None = None,
+    jit: bool = False,
+    rate: float = 0.1,
+    ids: tuple[int, ...] = (1,),
+    words: list[str] | None = None,
+    extra: dict | None = None,
+    cache: bool = True,
+):
     """A sample flow signature."""
 
 
@@ -17,8 +26,17 @@ def parse(*argv: str) -> dict:
 
 
 def test_defaults_are_the_signature_defaults():
-    assert parse() == {"n_cities": 8, "thresholds": None, "name": None, "jit": False, "rate": 0.1, "ids": (1,),
-                       "words": None, "extra": None, "cache": True}
+    assert parse() == {
+        "n_cities": 8,
+        "thresholds": None,
+        "name": None,
+        "jit": False,
+        "rate": 0.1,
+        "ids": (1,),
+        "words": None,
+        "extra": None,
+        "cache": True,
+    }
 
 
 def test_scalars_are_converted_to_the_annotated_type():
@@ -46,13 +64,16 @@ def test_booleans_are_flag_and_no_flag_pairs():
     assert parse("--cache")["cache"] is True
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--bogus", "1"], "unrecognized arguments: --bogus 1"),
-    (["--n-cities", "twelve"], "argument --n-cities: invalid int value: 'twelve'"),
-    (["--thresholds", "1,x"], "argument --thresholds: invalid <lambda> value: '1,x'"),
-    (["--jit=yes"], "argument --jit/--no-jit: ignored explicit argument 'yes'"),
-    (["--n_cities", "3"], "unrecognized arguments: --n_cities 3"),  # options are kebab-case only
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus", "1"], "unrecognized arguments: --bogus 1"),
+        (["--n-cities", "twelve"], "argument --n-cities: invalid int value: 'twelve'"),
+        (["--thresholds", "1,x"], "argument --thresholds: invalid <lambda> value: '1,x'"),
+        (["--jit=yes"], "argument --jit/--no-jit: ignored explicit argument 'yes'"),
+        (["--n_cities", "3"], "unrecognized arguments: --n_cities 3"),  # options are kebab-case only
+    ],
+)
 def test_bad_options_exit_with_a_usage_error_naming_them(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         build_parser(sample).parse_args(argv)
@@ -78,13 +99,16 @@ def score():
 STAGES = {"score": score}
 
 
-@pytest.mark.parametrize(("argv", "flow", "options"), [
-    (["score", "--engine", "spark"], score, ["--engine", "spark"]),  # a stage word: that flow, the word dropped
-    (["score"], score, []),
-    (["--engine", "spark", "score"], train, ["--engine", "spark", "score"]),  # only the first word picks
-    (["scoring", "--x", "1"], train, ["scoring", "--x", "1"]),  # no such stage: the default sees it all
-    ([], train, []),
-])
+@pytest.mark.parametrize(
+    ("argv", "flow", "options"),
+    [
+        (["score", "--engine", "spark"], score, ["--engine", "spark"]),  # a stage word: that flow, the word dropped
+        (["score"], score, []),
+        (["--engine", "spark", "score"], train, ["--engine", "spark", "score"]),  # only the first word picks
+        (["scoring", "--x", "1"], train, ["scoring", "--x", "1"]),  # no such stage: the default sees it all
+        ([], train, []),
+    ],
+)
 def test_pick_flow_takes_a_known_first_word_as_the_stage(argv, flow, options):
     assert pick_flow(train, STAGES, argv) == (flow, options)
 

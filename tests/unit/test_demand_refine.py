@@ -1,4 +1,5 @@
 """The wide population file's shape: exactly State + years, covering the sales period."""
+
 import pytest
 
 from tasks.demand_forecast.refine import check_population_covers, year_columns
@@ -10,11 +11,14 @@ def test_year_columns_in_order_with_bronze_metadata_allowed():
     assert year_columns(["State", "2017", "2018", *META]) == ["2017", "2018"]
 
 
-@pytest.mark.parametrize("columns, words", [
-    (["State", "2017_renamed", "2018"], ["pop.csv", "2017_renamed"]),
-    (["State", "2017", "notes"], ["pop.csv", "notes"]),
-    (["State", *META], ["pop.csv", "no year columns"]),
-])
+@pytest.mark.parametrize(
+    "columns, words",
+    [
+        (["State", "2017_renamed", "2018"], ["pop.csv", "2017_renamed"]),
+        (["State", "2017", "notes"], ["pop.csv", "notes"]),
+        (["State", *META], ["pop.csv", "no year columns"]),
+    ],
+)
 def test_any_other_column_or_no_year_is_an_error_naming_file_and_column(columns, words):
     with pytest.raises(ValueError) as err:
         year_columns(columns, "pop.csv")

@@ -17,12 +17,24 @@ def tiny_gold(seed: int = 0, states=("Ohio", "Texas"), start="2021-01-01", end="
         pop = 1_000_000 * (i + 1)
         season = 1 + 0.5 * np.sin(2 * np.pi * dates.dayofyear / 365)
         units = rng.poisson(100 * (i + 1) * season)
-        rows.append(pd.DataFrame({
-            "date": dates.date, "state": state, "year": dates.year, "month": dates.month,
-            "day_of_year": dates.dayofyear, "day_of_week": dates.dayofweek,
-            "week_of_year": dates.isocalendar().week.to_numpy().astype(int), "is_weekend": (dates.dayofweek >= 5).astype(int),
-            "is_holiday": 0, "population": pop, "units_sold": units,
-            "split": np.where(dates >= "2022-01-01", "test", "train")}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "date": dates.date,
+                    "state": state,
+                    "year": dates.year,
+                    "month": dates.month,
+                    "day_of_year": dates.dayofyear,
+                    "day_of_week": dates.dayofweek,
+                    "week_of_year": dates.isocalendar().week.to_numpy().astype(int),
+                    "is_weekend": (dates.dayofweek >= 5).astype(int),
+                    "is_holiday": 0,
+                    "population": pop,
+                    "units_sold": units,
+                    "split": np.where(dates >= "2022-01-01", "test", "train"),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)[GOLD_COLUMNS]
 
 
@@ -34,10 +46,12 @@ def test_regression_metrics_known_values():
 
 
 def test_seasonal_naive_takes_same_day_last_year_per_state():
-    history = pd.DataFrame({"date": [dt.date(2021, 3, 1), dt.date(2021, 3, 1)], "state": ["Ohio", "Texas"],
-                            "units_sold": [5, 9]})
-    target = pd.DataFrame({"date": [dt.date(2022, 3, 1), dt.date(2022, 3, 1), dt.date(2022, 3, 2)],
-                           "state": ["Texas", "Ohio", "Ohio"]})
+    history = pd.DataFrame(
+        {"date": [dt.date(2021, 3, 1), dt.date(2021, 3, 1)], "state": ["Ohio", "Texas"], "units_sold": [5, 9]}
+    )
+    target = pd.DataFrame(
+        {"date": [dt.date(2022, 3, 1), dt.date(2022, 3, 1), dt.date(2022, 3, 2)], "state": ["Texas", "Ohio", "Ohio"]}
+    )
     got = seasonal_naive(history, target)
     assert got.iloc[:2].tolist() == [9, 5] and np.isnan(got.iloc[2])
 

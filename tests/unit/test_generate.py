@@ -87,8 +87,20 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
 
 
 def test_cli_writes_a_small_landing_zone(tmp_path, capsys):
-    main(["--out", str(tmp_path), "--seed", "5", "--start", "2021-06-01", "--end", "2021-06-30",
-          "--states", "Texas, Ohio"])
+    main(
+        [
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "5",
+            "--start",
+            "2021-06-01",
+            "--end",
+            "2021-06-30",
+            "--states",
+            "Texas, Ohio",
+        ]
+    )
     sales = pd.read_csv(tmp_path / "daily_sales.csv")
     assert sorted(sales["State"].unique()) == ["Ohio", "Texas"] and len(sales) == 60
     assert "daily_sales" in capsys.readouterr().out

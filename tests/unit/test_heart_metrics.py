@@ -1,4 +1,5 @@
 """Posterior predictive summaries, metrics and the recall-oriented threshold."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -1,5 +1,6 @@
 """The run's figures draw the numbers they are given: trace/density per chain (also for the stuck chains and
 constant draws of a failed run), predictive histograms per patient, ROC curves with their AUC."""
+
 import numpy as np
 import pytest
 

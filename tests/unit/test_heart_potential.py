@@ -1,11 +1,12 @@
 """The hand-written potential is the Pyro model's negative log joint: value (up to a constant) and gradient."""
+
 import numpy as np
 import pyro
 import pytest
 import torch
 
-from tasks.heart_risk.pyro_model import logistic_model
 from tasks.heart_risk.potential import SITE, LogisticPotential, pack, unpack
+from tasks.heart_risk.pyro_model import logistic_model
 from tasks.heart_risk.sampling import NutsConfig, _run_mcmc, sample_posterior
 
 
@@ -56,7 +57,7 @@ def test_pack_unpack_round_trip_and_seeded_initial_params(data):
 
 def test_potential_and_model_engines_agree_on_the_posterior(data):
     x, y = data
-    short = dict(chains=1, samples=200, warmup=100, seed=4, workers=1)
+    short = {"chains": 1, "samples": 200, "warmup": 100, "seed": 4, "workers": 1}
     fast = sample_posterior(x, y, NutsConfig(**short))
     slow = sample_posterior(x, y, NutsConfig(**short, engine="model", jit=False))
     assert fast.w.shape == slow.w.shape == (1, 200, 4) and fast.b.shape == (1, 200)
@@ -93,7 +94,8 @@ def test_laplace_preconditioning_is_an_exact_affine_change_of_variables(data):
         arr, un = whitened.arrays(), u.detach().numpy()  # the same U stated in numpy (as the bench's JAX twin)
         th = arr["mode"] + arr["scale"] @ un
         assert 0.5 * th @ th + np.logaddexp(0, arr["offset"] + arr["design"] @ un).sum() == pytest.approx(
-            float(energy_u.detach()), rel=1e-12)
+            float(energy_u.detach()), rel=1e-12
+        )
     torch.manual_seed(2)
     start = whitened.to_theta(whitened.initial_params()[SITE])
     assert start.abs().max() <= 2 + 1e-12  # over-dispersed start drawn on the parameter scale
@@ -107,7 +109,7 @@ def _plain_energy(x, y, theta):
 
 def test_preconditioned_and_plain_sampler_agree_on_the_posterior(data):
     x, y = data
-    short = dict(chains=1, samples=300, warmup=150, seed=6, workers=1)
+    short = {"chains": 1, "samples": 300, "warmup": 150, "seed": 6, "workers": 1}
     pre = np.column_stack(sample_posterior(x, y, NutsConfig(**short)).flat())
     plain = np.column_stack(sample_posterior(x, y, NutsConfig(**short, precondition=False)).flat())
     assert NutsConfig().dense_mass is False and NutsConfig(precondition=False).dense_mass is True
@@ -123,11 +125,12 @@ def test_lean_flat_site_kernel_draws_exactly_what_pyros_own_nuts_draws(data):
     for stock in (False, True):
         for precondition in (True, False):
             pyro.set_rng_seed(9)
-            kernel, mcmc, (w, b) = _run_mcmc(x, y, NutsConfig(chains=1, samples=40, warmup=30,
-                                                               precondition=precondition), stock=stock)
+            kernel, _mcmc, (w, b) = _run_mcmc(
+                x, y, NutsConfig(chains=1, samples=40, warmup=30, precondition=precondition), stock=stock
+            )
             draws.append((type(kernel).__name__, w, b))
     lean, stock = draws[:2], draws[2:]
     assert {name for name, _, _ in lean} == {"FlatSiteNUTS"} and {name for name, _, _ in stock} == {"NUTS"}
-    for (_, w1, b1), (_, w2, b2) in zip(lean, stock):  # diagonal (whitened) and dense mass matrices
+    for (_, w1, b1), (_, w2, b2) in zip(lean, stock, strict=False):  # diagonal (whitened) and dense mass matrices
         np.testing.assert_array_equal(w1, w2)
         np.testing.assert_array_equal(b1, b2)

@@ -1,21 +1,26 @@
 """Heart pipeline data steps: source check, silver typing and zeros, quality suite, split, preprocessing."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from tasks.heart_risk.features import build_features, split_patients
-from tasks.heart_risk.sources import SourceError, default_source, verify_digest
 from tasks.heart_risk.preprocess import HeartPreprocessor, UnknownCategoryError
 from tasks.heart_risk.refine import refine_patients
+from tasks.heart_risk.sources import SourceError, default_source, verify_digest
 
 RAW = {  # bronze text rows, as the shared CSV ingest lands them
-    "Age": ["40", "49", "37", "54", "61", "58"], "Sex": ["M", "F", "M", "F", "M", "M"],
+    "Age": ["40", "49", "37", "54", "61", "58"],
+    "Sex": ["M", "F", "M", "F", "M", "M"],
     "ChestPainType": ["ATA", "NAP", "ASY", "TA", "ASY", "NAP"],
     "RestingBP": ["140", "160", "0", "130", "150", "120"],
-    "Cholesterol": ["289", "0", "283", "214", "0", "340"], "FastingBS": ["0", "1", "0", "0", "1", "0"],
+    "Cholesterol": ["289", "0", "283", "214", "0", "340"],
+    "FastingBS": ["0", "1", "0", "0", "1", "0"],
     "RestingECG": ["Normal", "ST", "LVH", "Normal", "ST", "Normal"],
-    "MaxHR": ["172", "156", "98", "122", "105", "170"], "ExerciseAngina": ["N", "N", "Y", "N", "Y", "N"],
-    "Oldpeak": ["0", "1", "0", "1.5", "2", "0"], "ST_Slope": ["Up", "Flat", "Up", "Down", "Flat", "Up"],
+    "MaxHR": ["172", "156", "98", "122", "105", "170"],
+    "ExerciseAngina": ["N", "N", "Y", "N", "Y", "N"],
+    "Oldpeak": ["0", "1", "0", "1.5", "2", "0"],
+    "ST_Slope": ["Up", "Flat", "Up", "Down", "Flat", "Up"],
     "HeartDisease": ["0", "1", "0", "1", "1", "0"],
 }
 
@@ -32,7 +37,7 @@ def test_default_source_matches_digest_and_a_changed_file_does_not(tmp_path):
     assert verify_digest(path, "948420b084d8a3a0ca42b8419fce9aee175879e43f8aedf712377899a67aa49b") == path
     copy = tmp_path / "heart.csv"
     copy.write_bytes(path.read_bytes() + b"\n")
-    with pytest.raises(SourceError, match="heart.csv: sha256"):
+    with pytest.raises(SourceError, match=r"heart\.csv: sha256"):
         verify_digest(copy, "948420b084d8a3a0ca42b8419fce9aee175879e43f8aedf712377899a67aa49b")
 
 

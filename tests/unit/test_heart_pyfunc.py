@@ -1,4 +1,5 @@
 """The heart model's scoring as a plain object (its registry round trip: tests/model/test_heart_registry.py)."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -1,4 +1,5 @@
 """Short NUTS runs of the Pyro model: shapes, seeding, parallel workers, diagnostics and the gate."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,8 +46,9 @@ def test_chains_in_parallel_processes_recover_the_signal(data):
 
 
 def test_gate_names_each_failing_parameter():
-    table = pd.DataFrame({"parameter": ["w[Age]", "w[Sex_M]", "b"], "r_hat": [1.002, 1.05, np.nan],
-                          "n_eff": [900.0, 120.0, 800.0]})
+    table = pd.DataFrame(
+        {"parameter": ["w[Age]", "w[Sex_M]", "b"], "r_hat": [1.002, 1.05, np.nan], "n_eff": [900.0, 120.0, 800.0]}
+    )
     gate = convergence_gate(table, max_r_hat=1.01, min_n_eff=400)
     assert not gate.passed
     assert gate.failures == ("w[Sex_M]: r_hat 1.0500 > 1.01", "b: r_hat nan > 1.01", "w[Sex_M]: n_eff 120 < 400")

@@ -32,8 +32,10 @@ def test_failed_publish_keeps_previous_version_and_leaves_no_staging(tmp_path):
 
 
 def test_rollback_and_prune(tmp_path):
-    versions = [lake.publish_pandas(pd.DataFrame({"a": [i]}), tmp_path, "gold", "demand_features",
-                                    keep_versions=2).version for i in range(3)]
+    versions = [
+        lake.publish_pandas(pd.DataFrame({"a": [i]}), tmp_path, "gold", "demand_features", keep_versions=2).version
+        for i in range(3)
+    ]
     assert lake.list_versions(tmp_path, "gold", "demand_features") == versions[1:]
     assert lake.rollback(tmp_path, "gold", "demand_features") == versions[1]
     assert lake.read_pandas(tmp_path, "gold", "demand_features")["a"].tolist() == [1]
@@ -48,8 +50,7 @@ def test_unknown_and_unpublished_datasets_are_clear_errors(tmp_path):
 
 # --- the Lake bound to a root, with catalog datasets ------------------------------------------
 
-PREDICTIONS = pd.DataFrame({"date": ["2022-01-01", "2022-01-02"], "state": ["Ohio", "Texas"],
-                            "prediction": [1.5, 2.5]})
+PREDICTIONS = pd.DataFrame({"date": ["2022-01-01", "2022-01-02"], "state": ["Ohio", "Texas"], "prediction": [1.5, 2.5]})
 
 
 def test_lake_publish_read_and_rollback(tmp_path):
@@ -113,8 +114,11 @@ def test_writer_asks_the_catalog_where_each_format_goes(tmp_path):
 def test_multi_format_version_without_parquet_is_a_clear_error(tmp_path):
     lk = Lake(tmp_path)
     lk.publish(GOLD_DEMAND_PREDICTIONS, lambda folder: PREDICTIONS.to_csv(folder / "only.csv") or 2)
-    with pytest.raises(lake.DatasetNotFoundError, match=r"gold/demand_predictions .* no demand_predictions\.parquet"
-                       r".*\['only\.csv'\]"):
+    with pytest.raises(
+        lake.DatasetNotFoundError,
+        match=r"gold/demand_predictions .* no demand_predictions\.parquet"
+        r".*\['only\.csv'\]",
+    ):
         lk.read_pandas(GOLD_DEMAND_PREDICTIONS)
 
 

@@ -1,13 +1,14 @@
 """Cities, gravity demand, user tables and their errors."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.network_design.sources import distance_matrix, gravity_demand, load_us_cities, random_cities
 from tasks.network_design.inputs import network_inputs
 from tasks.network_design.instance import build_instance
+from tasks.network_design.sources import distance_matrix, gravity_demand, load_us_cities, random_cities
 
 
 def test_us_cities_are_forty_real_places():
@@ -48,8 +49,9 @@ def test_unknown_city_in_user_demand_names_file_column_row(tmp_path):
     cities_path = tmp_path / "cities.csv"
     random_cities(4, seed=1).to_csv(cities_path, index=False)
     demand_path = tmp_path / "demand.csv"
-    pd.DataFrame({"origin": ["C00", "C01"], "destination": ["C03", "Atlantis"],
-                  "passengers": [5, 6]}).to_csv(demand_path, index=False)
+    pd.DataFrame({"origin": ["C00", "C01"], "destination": ["C03", "Atlantis"], "passengers": [5, 6]}).to_csv(
+        demand_path, index=False
+    )
     with pytest.raises(ValueError, match=r"demand\.csv: column 'destination' row 1: unknown city 'Atlantis'"):
         network_inputs(cities_path=str(cities_path), demand_path=str(demand_path))
 

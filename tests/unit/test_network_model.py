@@ -1,15 +1,16 @@
 """The two formulations: same optimum, the checks hold, limits and failures are explicit."""
+
 from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
 import pytest
 
-from tasks.network_design.verify import SolutionCheckError, check_design
 from tasks.network_design.design import NetworkDesign, optimise_network
-from tasks.network_design.sources import gravity_demand, load_us_cities, random_cities
 from tasks.network_design.instance import build_instance
 from tasks.network_design.solve import SolveError, solve_problem
+from tasks.network_design.sources import gravity_demand, load_us_cities, random_cities
+from tasks.network_design.verify import SolutionCheckError, check_design
 
 EXACT = 1e-7  # mip_rel_gap for the equivalence proof
 
@@ -56,12 +57,14 @@ def test_high_threshold_builds_a_sparse_connected_hub_network(formulation):
 
 def test_checks_catch_lost_demand_and_broken_connectivity():
     design = optimise_network(instance(5, 8, threshold=30), "multicommodity", mip_gap=EXACT)
-    lost = NetworkDesign(design.instance, design.formulation, design.stats, design.open_legs,
-                         design.volume, design.flows * 0.5)
+    lost = NetworkDesign(
+        design.instance, design.formulation, design.stats, design.open_legs, design.volume, design.flows * 0.5
+    )
     with pytest.raises(SolutionCheckError, match="undelivered"):
         check_design(lost)
-    cut = NetworkDesign(design.instance, design.formulation, design.stats,
-                        np.zeros_like(design.open_legs), design.volume, design.flows)
+    cut = NetworkDesign(
+        design.instance, design.formulation, design.stats, np.zeros_like(design.open_legs), design.volume, design.flows
+    )
     with pytest.raises(SolutionCheckError, match="extra_components"):
         check_design(cut)
 

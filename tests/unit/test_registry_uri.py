@@ -1,4 +1,5 @@
 """Model URIs of the registry: parsing and references, no MLflow store (the store's tests: tests/model)."""
+
 import pytest
 
 from smelter.registry import ModelRef, champion_uri, parse_model_uri
@@ -13,8 +14,9 @@ def test_parse_model_uri_round_trips_alias_and_version():
     assert by_version.uri == "models:/demand-forecast/12"
 
 
-@pytest.mark.parametrize("bad", ["runs:/abc/model", "models:/x", "models:/x@a/1", "models:/x/v1", "models:/@a",
-                                 "/tmp/model", "models:/x@"])
+@pytest.mark.parametrize(
+    "bad", ["runs:/abc/model", "models:/x", "models:/x@a/1", "models:/x/v1", "models:/@a", "/tmp/model", "models:/x@"]
+)
 def test_parse_model_uri_rejects_anything_else(bad):
     with pytest.raises(ValueError, match="must name a registered model"):
         parse_model_uri(bad)

@@ -1,4 +1,5 @@
 """Scoring checks that need no model: input columns, input files, the engine choice."""
+
 import pytest
 
 from smelter.scoring import MissingColumnsError, check_columns, choose_engine
