@@ -169,12 +169,15 @@ def test_ui_deployments_page_in_headless_chromium(prefect_server, tmp_path):
         "--window-size=1400,1000",
         "--virtual-time-budget=15000",
     ]
-    run = lambda *args, profile: subprocess.run(
-        [*base, f"--user-data-dir={tmp_path / profile}", *args, url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def run(*args, profile):
+        return subprocess.run(
+            [*base, f"--user-data-dir={tmp_path / profile}", *args, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     dom = run("--dump-dom", profile="dom").stdout
     for name in declared():
         flow, deployment = name.split("/")
