@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.network_design.design import FORMULATIONS, optimise_network
+from tasks.network_design.design import FORMULATIONS, NetworkDesign, optimise_network
 from tasks.network_design.instance import build_instance
 from tasks.network_design.solve import SolveError
 from tasks.network_design.sources import gravity_demand, load_us_cities
@@ -32,7 +32,7 @@ def bench_row(n: int, formulation: str, args: argparse.Namespace, article_wall: 
     """One table line and whether the time limit was hit (or no incumbent was found)."""
     cities = load_us_cities(n)
     inst = build_instance(cities, gravity_demand(cities, args.passengers), args.threshold)
-    runs = []
+    runs: list[NetworkDesign] = []
     try:
         while not runs or (len(runs) < args.repeats and sum(r.stats.wall_seconds for r in runs) < 1.0):
             runs.append(

@@ -131,7 +131,7 @@ def main() -> None:
         for name, fn in candidates.items():
             wall, cpu = timed(fn)
             best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
-    rows = list(best.items())
+    rows: list[tuple[str, tuple[float, float | None]]] = list(best.items())
     if not args.no_spark:
         path = tmp / "input.parquet"
         gold.to_parquet(path, index=False)
@@ -144,8 +144,8 @@ def main() -> None:
     bare = best["bare Booster.predict (state categorical)"][0]
     print(f"\nBatch scoring, {n:,} rows, 100 trees x 31 leaves, best of {args.rounds} interleaved rounds\n")
     print(f"{'path':<48} {'wall s':>7} {'CPU s':>6} {'rows/s':>10} {'vs bare':>8}")
-    for name, (secs, cpu) in rows:
-        cpu_text = f"{cpu:6.2f}" if cpu is not None else "     -"
+    for name, (secs, row_cpu) in rows:
+        cpu_text = f"{row_cpu:6.2f}" if row_cpu is not None else "     -"
         print(f"{name:<48} {secs:>7.2f} {cpu_text} {n / secs:>10,.0f} {bare / secs:>7.0%}")
     print("\nCPU s: this process's CPU time over all threads (Spark's runs in its JVM and Python workers).")
 

@@ -60,6 +60,8 @@ async def _worker(host: str, port: int, request: bytes, start: float, stop: floa
 async def run(url: str, body: bytes, headers: list[str], concurrency: int, seconds: float, warmup: float) -> dict:
     """Closed-loop load for ``warmup + seconds``; stats over the requests begun after the warm-up."""
     parts = urlparse(url)
+    if parts.hostname is None or parts.port is None:
+        raise ValueError(f"--url {url!r} must name a host and a port, like http://127.0.0.1:8000/score")
     request = build_request(url, body, headers)
     start = time.perf_counter() + warmup
     out: list[tuple[float, int]] = []

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 import pandas as pd
 
@@ -49,8 +51,14 @@ def sales_suite(states: list[str], start: str, end: str):
     )
 
 
-def timed(fn, repeat: int = 1) -> tuple:
-    times, result = [], None
+T = TypeVar("T")
+
+
+def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
+    """(median seconds over ``repeat`` calls of ``fn``, the last call's result)."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
+    times = []
     for _ in range(repeat):
         started = time.perf_counter()
         result = fn()
@@ -64,7 +72,10 @@ def main() -> None:
     parser.add_argument("--end", default="2022-12-31")
     parser.add_argument("--no-spark", action="store_true")
     args = parser.parse_args()
-    rows = [("GX import + ephemeral context (once a process)", timed(quality._context)[0])]  # first!
+    # (step, seconds) or (step, seconds, the validation's report)
+    rows: list[tuple[str, float] | tuple[str, float, quality.QualityReport]] = [
+        ("GX import + ephemeral context (once a process)", timed(quality._context)[0])
+    ]  # first!
     good = silver_sales(args.start, args.end)
     bad = good.assign(units_sold=good["units_sold"].where(good.index % 1000 != 0, -1))
     suite = sales_suite(sorted(good["state"].unique()), args.start, args.end)

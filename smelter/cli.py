@@ -24,17 +24,17 @@ def _unwrap_optional(annotation: Any) -> Any:
     return rest[0] if type(None) in args and len(rest) == 1 else annotation
 
 
-def _parser_for(annotation: Any) -> tuple[Callable[[str], Any] | None, bool]:
-    """(converter, is_bool) for a parameter annotation."""
+def _parser_for(annotation: Any) -> Callable[[str], Any] | None:
+    """The text -> value converter for a parameter annotation; None for a bool (a --flag/--no-flag switch)."""
     base = _unwrap_optional(annotation)
     if typing.get_origin(base) in (list, tuple):
         item = (typing.get_args(base) or (str,))[0]
-        return (lambda text: [item(v.strip()) for v in text.split(",") if v.strip()]), False
+        return lambda text: [item(v.strip()) for v in text.split(",") if v.strip()]
     if base is bool:
-        return None, True
+        return None
     if base in (int, float, str):
-        return base, False
-    return json.loads, False
+        return base
+    return json.loads
 
 
 def build_parser(fn: Callable) -> argparse.ArgumentParser:
@@ -42,9 +42,9 @@ def build_parser(fn: Callable) -> argparse.ArgumentParser:
     hints = typing.get_type_hints(fn)
     parser = argparse.ArgumentParser(prog=fn.__module__, description=(fn.__doc__ or "").strip())
     for name, param in sig.parameters.items():
-        convert, is_bool = _parser_for(hints.get(name, str))
+        convert = _parser_for(hints.get(name, str))
         flag = "--" + name.replace("_", "-")
-        if is_bool:
+        if convert is None:
             parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=param.default)
         else:
             parser.add_argument(

@@ -161,7 +161,7 @@ def _to_pandas(sdf: SparkDataFrame) -> pd.DataFrame:
     """``toPandas`` keeping logical types: dates as datetime64, integers with nulls as Int64 (not float)."""
     from pyspark.sql.types import BooleanType, DateType, IntegralType
 
-    frame = sdf.toPandas()
+    frame: pd.DataFrame = sdf.toPandas()
     casts = {}
     for field in sdf.schema.fields:
         kind, dtype = field.dataType, str(frame[field.name].dtype)

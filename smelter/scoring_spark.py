@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,12 +63,12 @@ def output_schema(
     params: dict | None = None,
 ):
     """Spark schema of the scored rows: input key types + a probe prediction's column types + model name/version."""
-    from pyspark.sql.types import StringType, StructField, StructType
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     probe = score_pandas(model, sdf.limit(PROBE_ROWS).toPandas(), key_columns, params=params)
     pred_cols = [c for c in probe.columns if c not in (*key_columns, "model_name", "model_version")]
     pred_schema = spark.createDataFrame(probe[pred_cols]).schema if len(probe) else None
-    pred_fields = list(pred_schema.fields) if pred_schema else [StructField("prediction", "double")]
+    pred_fields = list(pred_schema.fields) if pred_schema else [StructField("prediction", DoubleType())]
     return StructType(
         [sdf.schema[k] for k in key_columns]
         + pred_fields
@@ -99,7 +99,7 @@ def score_spark(
     inputs = model.columns_in(sdf.columns)
     needed = list(dict.fromkeys([*keys, *inputs])) if inputs else sdf.columns
 
-    def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def score_batches(batches: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         loaded = worker_model(shipped, template)
         for batch in batches:
             yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source, params)

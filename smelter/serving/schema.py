@@ -100,13 +100,14 @@ def typed_columns(columns: dict[str, list], types: dict[str, tuple[str, bool]] |
         problems.append(f"missing columns: {', '.join(missing)}")
     if extra:
         problems.append(f"unexpected columns: {', '.join(extra)}")
-    typed = {}
+    typed: dict[str, np.ndarray] = {}
     for name, (type_name, required) in types.items():
         if name in columns:
             array, error = _column(name, columns[name], type_name, required)
             if error:
                 problems.append(error)
             else:
+                assert array is not None, f"column '{name}': no array and no error"
                 typed[name] = array
     if problems:
         raise RequestError(422, "; ".join(problems))

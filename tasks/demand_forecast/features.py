@@ -9,7 +9,7 @@ on, else "train".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -28,7 +28,7 @@ def join_population(sales: DataFrame, population: DataFrame) -> DataFrame:
     return sales.withColumn("year", F.year("date")).join(pop, on=["state", "year"], how="left")
 
 
-def _with_calendar(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+def _with_calendar(batches: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """Per Arrow batch: add the calendar columns other than ``year`` (which the join already has)."""
     for batch in batches:
         calendar = calendar_features(batch["date"])

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
@@ -107,7 +107,7 @@ def _bad_row(mask: np.ndarray, index: pd.Index) -> object:
     return index[int(np.argmax(mask))]
 
 
-class DemandModel(mlflow.pyfunc.PythonModel):
+class DemandModel(PythonModel):
     """The registered demand forecaster; ``predict`` param ``unknown``: "error" (default) or "flag"."""
 
     def __init__(self, pipeline: Pipeline, population: dict[str, dict[int, int]]):

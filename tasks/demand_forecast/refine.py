@@ -72,7 +72,7 @@ def unpivot_population(bronze: DataFrame) -> DataFrame:
     years = year_columns(bronze.columns)
     long = bronze.unpivot(
         ids=[POPULATION_ID, "_source_row"],
-        values=years,
+        values=tuple(years),
         variableColumnName="year",
         valueColumnName="population_text",
     )

@@ -5,10 +5,12 @@ Task names follow :mod:`smelter.naming`: ``demand-forecast.<step>``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypedDict
 
 from prefect import task
-from prefect.cache_policies import NO_CACHE
+from prefect.cache_policies import NO_CACHE, CachePolicy
 
 from smelter import catalog, quality
 from smelter.catalog import (
@@ -40,14 +42,25 @@ from tasks.demand_forecast.refine import (
 from tasks.demand_forecast.sources import write_raw_sources
 from tasks.demand_forecast.train import register_forecaster, train_and_track
 
-SPARK_TASK = {
+
+class RetryingTask(TypedDict):
+    """``@task`` keyword arguments of a step that retries transient failures (never bad input)."""
+
+    cache_policy: CachePolicy
+    retries: int
+    retry_delay_seconds: list[float]
+    timeout_seconds: int
+    retry_condition_fn: Callable[[Any, Any, Any], bool]
+
+
+SPARK_TASK: RetryingTask = {
     "cache_policy": NO_CACHE,
     "retries": 2,
     "retry_delay_seconds": [5, 30],
     "timeout_seconds": 1800,
     "retry_condition_fn": retry_transient,
 }
-INGEST_TASK = {
+INGEST_TASK: RetryingTask = {
     "cache_policy": NO_CACHE,
     "retries": 2,
     "retry_delay_seconds": [1, 5],

@@ -80,6 +80,7 @@ def short_form(rows: pd.DataFrame) -> pd.DataFrame:
 def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTrained:
     """Fit on gold's train rows, evaluate on its test rows, log params, metrics, data, plots and the model."""
     import mlflow
+    from mlflow.data.pandas_dataset import from_pandas
 
     lk, gold = Lake.of(settings), GOLD_DEMAND_FEATURES
     gold_version = lk.current_version(gold)
@@ -96,7 +97,7 @@ def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTraine
                 "test_rows": len(test),
             }
         )
-        dataset = mlflow.data.from_pandas(
+        dataset = from_pandas(
             pd.concat([train, test]), source=str(gold_path), name=f"{gold.key}@{gold_version}", targets=TARGET
         )
         mlflow.log_input(dataset, context="training")

@@ -10,9 +10,9 @@ package); this module and the ones it imports are logged with the model (``code_
 
 from __future__ import annotations
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from tasks.heart_risk.predictive import draw_probabilities, summarise
 from tasks.heart_risk.preprocess import HeartPreprocessor
@@ -22,7 +22,7 @@ OUTPUT_COLUMNS = ["probability", "lower", "upper", "label", "unknown_category"]
 UNKNOWN = ("error", "flag", "marginal")
 
 
-class HeartRiskModel(mlflow.pyfunc.PythonModel):
+class HeartRiskModel(PythonModel):
     """Posterior-predictive scorer; ``predict`` param ``unknown``: "error" (default), or "flag" (alias
     "marginal"): a row with an unseen category is scored as the training mix of that feature's levels
     and flagged in ``unknown_category``."""

@@ -85,15 +85,14 @@ class LogisticPotential:
         signed = np.column_stack([x, np.ones(len(x))]) * (1.0 - 2.0 * y)[:, None]
         self.dtype = dtype
         self.mode = self.scale = None
+        # _Energy's data: (design, offset, scale, mode); the last three None without preconditioning
+        self._args: tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]
         if precondition:
             mode, cov = laplace(signed)
             scale = np.linalg.cholesky(cov)
             self.mode, self.scale = (torch.as_tensor(v, dtype=dtype) for v in (mode, scale))
-            self._args = (
-                *tuple(torch.as_tensor(v, dtype=dtype) for v in (signed @ scale, signed @ mode)),
-                self.scale,
-                self.mode,
-            )
+            design, offset = (torch.as_tensor(v, dtype=dtype) for v in (signed @ scale, signed @ mode))
+            self._args = (design, offset, self.scale, self.mode)
         else:
             self._args = (torch.as_tensor(signed, dtype=dtype), None, None, None)
 

@@ -24,6 +24,7 @@ import pickle
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -172,8 +173,8 @@ def run_in_workers(x: np.ndarray, y: np.ndarray, cfg: NutsConfig, workers: int) 
     with tempfile.TemporaryDirectory(prefix="heart-nuts-") as tmp:
         procs = []
         for k in range(workers):
-            job, result = os.path.join(tmp, f"job{k}.pkl"), os.path.join(tmp, f"result{k}.pkl")
-            with open(job, "wb") as f:
+            job, result = Path(tmp) / f"job{k}.pkl", Path(tmp) / f"result{k}.pkl"
+            with job.open("wb") as f:
                 pickle.dump((x, y, list(range(k, cfg.chains, workers)), cfg), f)
             procs.append((chain_worker.start(job, result), result))
         runs = [run for proc, result in procs for run in chain_worker.finish(proc, result)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 
-from tasks.network_design.formulation import BuiltModel, leg_cost_problem
+from tasks.network_design.formulation import BuiltModel, leg_cost_problem, value_of
 from tasks.network_design.instance import NetworkInstance
 
 
@@ -39,4 +39,4 @@ def build_article(instance: NetworkInstance) -> BuiltModel:
         routing.value = np.diag(demand.astype(float))
         magnitude.value = np.abs(routing.value)
 
-    return BuiltModel("article", instance, problem, z, cost_per_km, volume, lambda: routing.value, route_direct)
+    return BuiltModel("article", instance, problem, z, cost_per_km, volume, lambda: value_of(routing), route_direct)

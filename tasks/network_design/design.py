@@ -30,9 +30,10 @@ class NetworkDesign:
 
 def build_model(instance: NetworkInstance, formulation: str) -> BuiltModel:
     """The cvxpy model of ``formulation`` ('multicommodity' or 'article') for ``instance``."""
-    if FORMULATIONS.get(formulation) is None:
+    builder = FORMULATIONS.get(formulation)
+    if builder is None:
         raise ValueError(f"unknown formulation {formulation!r}; choose one of {sorted(FORMULATIONS)}")
-    return FORMULATIONS[formulation](instance)
+    return builder(instance)
 
 
 def optimise_network(

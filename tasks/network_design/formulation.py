@@ -18,6 +18,14 @@ import numpy as np
 from tasks.network_design.instance import NetworkInstance
 
 
+def value_of(expr: cp.Expression) -> np.ndarray:
+    """``expr.value`` once the problem is solved (or a start is set); an error naming ``expr`` if it has none."""
+    value = expr.value
+    if value is None:
+        raise ValueError(f"{expr.name()} has no value: solve the problem or set a start first")
+    return value
+
+
 @dataclass
 class BuiltModel:
     """``z``: leg open (m,), ``volume``: passengers per leg (m,), ``signed_flows()``: m x m
@@ -38,7 +46,9 @@ class BuiltModel:
         inst = self.instance
         self.z.value = (inst.col("demand") > 0).astype(float)
         self.route_direct()
-        self.cost_per_km.value = np.maximum(inst.threshold * self.z.value, inst.pax_cost_per_km * self.volume.value)
+        self.cost_per_km.value = np.maximum(
+            inst.threshold * value_of(self.z), inst.pax_cost_per_km * value_of(self.volume)
+        )
 
 
 def leg_cost_problem(

@@ -90,7 +90,9 @@ class GrowingLp:
         if not new:
             return
         demand = self.instance.col("demand")[pool.commodities]
-        starts, indices, values = [], [], []
+        starts: list[int] = []
+        indices: list[int] = []
+        values: list[float] = []
         for p in new:
             j, legs = pool.owner[p], np.asarray(pool.legs[p], dtype=int)
             tight = [k + 3 * m + self.row_of[(j, int(e))] for e in legs if (j, int(e)) in self.row_of]
@@ -120,7 +122,8 @@ class GrowingLp:
         new = list(self.pool.link_rows)[len(self.rows) :]
         if not new:
             return
-        starts, indices = [], []
+        starts: list[int] = []
+        indices: list[int] = []
         for j, e in new:
             self.row_of[(j, e)] = len(self.rows)
             self.rows.append((j, e))

@@ -15,7 +15,7 @@ import cvxpy as cp
 import numpy as np
 from scipy import sparse
 
-from tasks.network_design.formulation import BuiltModel, leg_cost_problem
+from tasks.network_design.formulation import BuiltModel, leg_cost_problem, value_of
 from tasks.network_design.instance import NetworkInstance
 
 
@@ -38,7 +38,8 @@ def build_multicommodity(instance: NetworkInstance) -> BuiltModel:
 
     def signed_flows() -> np.ndarray:
         flows = np.zeros((m, m))
-        flows[:, commodities] = (share.value[:m, :] - share.value[m:, :]) * demand[commodities]
+        solved = value_of(share)
+        flows[:, commodities] = (solved[:m, :] - solved[m:, :]) * demand[commodities]
         return flows
 
     def route_direct() -> None:

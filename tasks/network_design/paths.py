@@ -106,7 +106,8 @@ def mip_start(
     (z rounded and the LP re-solved, so the routing over the chosen legs is the LP's best), and,
     unless the dive already reaches ``target``, the LP rounding (shortest routes over the legs
     above a cut), whichever is cheaper. The rounding's routes join the pool."""
-    best_share, best_cost = None, np.inf
+    best_share: np.ndarray | None = None
+    best_cost = np.inf
     dived = lp.dive(x, deadline)
     if dived is not None:
         best_share = pad(np.where(dived[2 * instance.m :] > 1e-9, dived[2 * instance.m :], 0.0), len(pool.owner))
@@ -119,6 +120,8 @@ def mip_start(
         cost = network_cost_of_volume(instance, path_volume(instance, pool, share))
         if cost < best_cost:
             best_share, best_cost = share, cost
+    if best_share is None:
+        raise ValueError(f"no MIP start: the LP dive failed and the rounding's network costs {best_cost}")
     return pad(best_share, len(pool.owner)), best_cost
 
 
@@ -141,7 +144,7 @@ def solve_paths(
     master = build_stacked_mip(instance, pool)
     master.start_from(instance, share)
     remaining = max(1.0, time_limit_s - (time.perf_counter() - start))
-    options = {} if not np.isfinite(target) else {"objective_target": target}
+    options: dict[str, float | str] = {} if not np.isfinite(target) else {"objective_target": target}
     if start_cost <= target:  # the start already proves the gap: HiGHS only has to accept it
         options["presolve"] = "off"
     mip = solve_problem(master.problem, remaining, mip_gap / 10, seed, highs_options=options)

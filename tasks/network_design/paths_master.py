@@ -15,7 +15,7 @@ import cvxpy as cp
 import numpy as np
 from scipy import sparse
 
-from tasks.network_design.formulation import leg_cost_problem
+from tasks.network_design.formulation import leg_cost_problem, value_of
 from tasks.network_design.instance import NetworkInstance
 
 
@@ -81,7 +81,7 @@ class Master:
         }
 
     def violated_rows(self, pool: PathPool, tol: float = 1e-6) -> list:
-        return violated_rows(pool, self.share.value, self.z.value, tol)
+        return violated_rows(pool, value_of(self.share), value_of(self.z), tol)
 
 
 def violated_rows(pool: PathPool, share: np.ndarray, z: np.ndarray, tol: float = 1e-6) -> list:

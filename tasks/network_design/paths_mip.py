@@ -15,6 +15,7 @@ import cvxpy as cp
 import numpy as np
 from scipy import sparse
 
+from tasks.network_design.formulation import value_of
 from tasks.network_design.instance import NetworkInstance
 from tasks.network_design.paths_master import PathPool, assemble, master_matrices
 
@@ -28,7 +29,7 @@ class StackedMip:
 
     @property
     def share(self) -> np.ndarray:
-        return np.asarray(self.y.value[self.z.size :])
+        return np.asarray(value_of(self.y)[self.z.size :])
 
     @property
     def volume(self) -> np.ndarray:

@@ -2,12 +2,12 @@
 
 import pandas as pd
 import pytest
-from scoring_models import register_forecaster, tiny_features
 
 from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
 from smelter.lake import Lake
 from smelter.scoring import MissingColumnsError
 from smelter.tracking import configure_mlflow
+from tests.scoring_models import register_forecaster, tiny_features
 
 
 def test_score_demand_scores_held_out_gold_then_a_user_file(flow_settings, tmp_path):

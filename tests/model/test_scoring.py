@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow.pyfunc import PythonModel
-from scoring_models import FEATURES, tiny_features
 
 from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS, GOLD_HEART_PREDICTIONS
 from smelter.lake import Lake
@@ -14,6 +13,7 @@ from smelter.registry import input_columns
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
 from tasks.common.score import published_summary, score_to_gold
+from tests.scoring_models import FEATURES, tiny_features
 
 KEYS = ["date", "state"]
 OUT = [*KEYS, "prediction", "model_name", "model_version"]

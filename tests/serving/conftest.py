@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from serving_helpers import KEY, MODEL, register_tiny, running_server
 
 from smelter.settings import Settings, SparkSettings, load_settings
+from tests.serving.serving_helpers import KEY, MODEL, register_tiny, running_server
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +29,7 @@ def serving_settings(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def server(serving_settings: Settings, tmp_path_factory) -> str:
+def server(serving_settings: Settings, tmp_path_factory) -> Iterator[str]:
     """The endpoint serving a registered tiny model (v1), key required, at most 50 rows per request."""
     register_tiny(serving_settings, MODEL, scale=1.0)
     log = tmp_path_factory.mktemp("serving-log") / "server.log"

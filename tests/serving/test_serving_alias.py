@@ -8,7 +8,7 @@ import threading
 import time
 from urllib.parse import urlparse
 
-from serving_helpers import KEY, call, register_tiny, running_server
+from tests.serving.serving_helpers import KEY, call, register_tiny, running_server
 
 NAME = "switch-demo"
 BODY = json.dumps(
@@ -19,6 +19,7 @@ BODY = json.dumps(
 def stream(url: str, stop: threading.Event, seen: list) -> None:
     """POST /score over one keep-alive connection until ``stop``; append (status, version, prediction)."""
     parts = urlparse(url)
+    assert parts.hostname is not None, f"no host in {url}"
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
     while not stop.is_set():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from serving_helpers import KEY, MODEL, call, tiny_frame
+
+from tests.serving.serving_helpers import KEY, MODEL, call, tiny_frame
 
 ROWS = tiny_frame().head(3)
 SPLIT = {"columns": list(ROWS.columns), "data": ROWS.to_numpy(dtype=object).tolist()}

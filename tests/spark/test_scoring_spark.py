@@ -1,13 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_models import tiny_features
 
 from smelter.catalog import GOLD_DEMAND_PREDICTIONS
 from smelter.lake import Lake
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark
 from tasks.common.score import score_to_gold
+from tests.scoring_models import tiny_features
 
 KEYS = ["date", "state"]
 
