@@ -13,7 +13,13 @@ from smelter.registry import input_columns
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
 from tasks.common.score import published_summary, score_to_gold
+from tests import scoring_models
 from tests.scoring_models import FEATURES, tiny_features
+
+# The fixtures of this module's own MLflow store (tiny models @champion) and each test's own lake: pytest
+# finds a fixture by a module-level name (assigned, not imported: ruff would drop an "unused" import).
+store = scoring_models.store
+settings = scoring_models.settings
 
 KEYS = ["date", "state"]
 OUT = [*KEYS, "prediction", "model_name", "model_version"]

@@ -7,7 +7,13 @@ from smelter.lake import Lake
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.scoring_spark import score_spark
 from tasks.common.score import score_to_gold
+from tests import scoring_models
 from tests.scoring_models import tiny_features
+
+# The fixtures of this module's own MLflow store (tiny models @champion) and each test's own lake: pytest
+# finds a fixture by a module-level name (assigned, not imported: ruff would drop an "unused" import).
+store = scoring_models.store
+settings = scoring_models.settings
 
 KEYS = ["date", "state"]
 
