@@ -1,5 +1,5 @@
-"""Tiny real models for the scoring tests: a LightGBM forecaster with a categorical ``state``, and a
-pyfunc returning a DataFrame (as the heart model does), registered in a temporary MLflow store.
+"""Tiny real models for the scoring tests: the production demand forecaster (fitted on a few rows), and a
+generic pyfunc returning a DataFrame (for the engine's own behaviour), registered in a temporary MLflow store.
 
 Order independence: each module builds its own store (``store``), and each test gets a lake of its own
 (``settings``), so no test sees what another test published or registered."""
@@ -16,80 +16,42 @@ from mlflow.pyfunc import PythonModel
 
 from smelter.settings import SparkSettings, load_settings
 from smelter.tracking import configure_mlflow
+from tasks.demand_forecast.model import DemandModel, ForecasterParams, fit_forecaster, population_table
+from tasks.demand_forecast.schema import GOLD_COLUMNS, calendar_features
+from tasks.demand_forecast.train import log_model, short_form
 
-FEATURES = [
-    "state",
-    "year",
-    "month",
-    "day_of_year",
-    "day_of_week",
-    "week_of_year",
-    "is_weekend",
-    "is_holiday",
-    "population",
-]
 STATES = ["Ohio", "Texas", "Utah"]
 TEST_SPARK = SparkSettings(master="local[1]", shuffle_partitions=1, driver_memory="1g")
 
 
 def tiny_features(n_days: int = 20, seed: int = 0) -> pd.DataFrame:
-    """Gold demand_features-shaped rows: date, state, features, units_sold, split (last 5 days test)."""
+    """Gold demand_features-shaped rows built with the production calendar: date, state, features, units_sold,
+    split (last 5 days test)."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2022-06-01", periods=n_days, freq="D")
     df = pd.DataFrame([(d, s) for d in dates for s in STATES], columns=["date", "state"])
-    d = pd.DatetimeIndex(df["date"])
-    df = df.assign(
-        year=d.year.astype("int64"),
-        month=d.month.astype("int64"),
-        day_of_year=d.dayofyear.astype("int64"),
-        day_of_week=d.dayofweek.astype("int64"),
-        week_of_year=d.isocalendar().week.to_numpy().astype("int64"),
-        is_weekend=(d.dayofweek >= 5).astype("int64"),
-        is_holiday=0,
-        population=df["state"].map({"Ohio": 11_800_000, "Texas": 29_500_000, "Utah": 3_300_000}),
-    )
+    df = pd.concat([df, calendar_features(df["date"]).astype("int64")], axis=1)
+    df["population"] = df["state"].map({"Ohio": 11_800_000, "Texas": 29_500_000, "Utah": 3_300_000})
     df["units_sold"] = df["population"] // 10_000 + 50 * df["is_weekend"] + rng.integers(0, 30, len(df))
-    df["split"] = np.where(d >= dates[-5], "test", "train")
-    df["date"] = d.date
-    return df
+    df["split"] = np.where(df["date"] >= dates[-5], "test", "train")
+    df["date"] = df["date"].dt.date
+    return df[GOLD_COLUMNS]
 
 
-def fit_forecaster(train: pd.DataFrame):
-    """sklearn Pipeline: ordinal-encoded ``state`` fed to LightGBM as a categorical feature."""
-    from lightgbm import LGBMRegressor
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OrdinalEncoder
-
-    encode = ColumnTransformer(
-        [("state", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), ["state"])],
-        remainder="passthrough",
-    )
-    lgbm = LGBMRegressor(
-        n_estimators=8, num_leaves=4, min_child_samples=2, random_state=0, deterministic=True, n_jobs=1, verbose=-1
-    )
-    model = Pipeline([("encode", encode), ("lgbm", lgbm)])
-    return model.fit(train[FEATURES], train["units_sold"], lgbm__categorical_feature=[0])
-
-
-def register_forecaster(settings, name: str = "demand-forecast"):
-    """Fit on tiny rows, log with mlflow.sklearn, register and set @champion; returns the fitted model."""
+def register_forecaster(settings, name: str = "demand-forecast") -> DemandModel:
+    """The production forecaster fitted on tiny rows, logged in its registered form (its own code, signature,
+    short-form example), registered @champion; returns the model."""
     import mlflow
-    from mlflow.models import infer_signature
 
     from smelter.registry import register_and_promote
-    from smelter.tracking import experiment_id, pip_requirements
+    from smelter.tracking import experiment_id
 
-    train = tiny_features().query("split == 'train'")
-    model = fit_forecaster(train)
+    gold = tiny_features()
+    train = gold.query("split == 'train'")
+    params = ForecasterParams(num_leaves=4, num_iterations=8, seed=0)
+    model = DemandModel(fit_forecaster(train, params), population_table(gold))
     with mlflow.start_run(experiment_id=experiment_id(settings, "scoring-test")) as run:
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            serialization_format="cloudpickle",
-            signature=infer_signature(train[FEATURES], model.predict(train[FEATURES])),
-            pip_requirements=pip_requirements("lightgbm"),
-        )
+        info = log_model(model, short_form(train.head(3)))
         mlflow.log_metric("rmse", 1.0)
         register_and_promote(info.model_uri, name, "rmse", 1.0, False, run.info.run_id)
     return model

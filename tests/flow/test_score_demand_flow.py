@@ -30,6 +30,13 @@ def test_score_demand_scores_held_out_gold_then_a_user_file(flow_settings, tmp_p
     assert out["date"].tolist() == gold["date"].astype(str).tolist()
     assert lake.current_version(GOLD_DEMAND_PREDICTIONS) == from_file.version
 
-    gold.drop(columns=["month"]).to_csv(path, index=False)
-    with pytest.raises(MissingColumnsError, match=r"rows\.csv lacks column\(s\) \['month'\]"):
+    gold[["date", "state"]].to_csv(path, index=False)  # the short form: what a caller knows
+    short = demand_forecast_score(input_path=str(path))["predictions"]
+    pd.testing.assert_series_equal(
+        lake.read_pandas(GOLD_DEMAND_PREDICTIONS, short.version)["prediction"],
+        lake.read_pandas(GOLD_DEMAND_PREDICTIONS, from_file.version)["prediction"],
+    )
+
+    gold.drop(columns=["state"]).to_csv(path, index=False)
+    with pytest.raises(MissingColumnsError, match=r"rows\.csv lacks column\(s\) \['state'"):
         demand_forecast_score(input_path=str(path))

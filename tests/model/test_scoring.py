@@ -14,7 +14,8 @@ from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
 from tasks.common.score import published_summary, score_to_gold
 from tests import scoring_models
-from tests.scoring_models import FEATURES, tiny_features
+from tasks.demand_forecast.schema import CALENDAR
+from tests.scoring_models import tiny_features
 
 # The fixtures of this module's own MLflow store (tiny models @champion) and each test's own lake: pytest
 # finds a fixture by a module-level name (assigned, not imported: ruff would drop an "unused" import).
@@ -22,7 +23,7 @@ store = scoring_models.store
 settings = scoring_models.settings
 
 KEYS = ["date", "state"]
-OUT = [*KEYS, "prediction", "model_name", "model_version"]
+OUT = [*KEYS, "prediction", "population_year", "unknown_category", "model_name", "model_version"]
 
 
 @pytest.fixture()
@@ -39,14 +40,15 @@ def rows():
 def test_alias_resolves_to_name_and_version(forecaster):
     assert (forecaster.name, forecaster.version) == ("demand-forecast", "1")
     assert forecaster.uri == "models:/demand-forecast/1"
-    assert forecaster.input_columns == FEATURES
+    assert forecaster.input_columns == ["state"]  # what a caller must send; the rest is optional
+    assert forecaster.optional_columns == ["date", "population", *CALENDAR]
 
 
 def test_order_and_keys_preserved_across_mini_batches(store, forecaster, rows):
     out = score_pandas(forecaster, rows, KEYS, mini_batch_size=7)
     assert list(out.columns) == OUT
     pd.testing.assert_frame_equal(out[KEYS], rows[KEYS])
-    np.testing.assert_allclose(out["prediction"], store[1].predict(rows[FEATURES]))
+    np.testing.assert_allclose(out["prediction"], store[1].score(rows)["prediction"])
     assert set(out["model_version"]) == {"1"} and set(out["model_name"]) == {"demand-forecast"}
 
 
@@ -92,15 +94,15 @@ def test_score_to_gold_from_user_file(store, settings, rows, tmp_path, suffix):
     assert pub.rows == len(rows) == len(from_csv)
     assert list(from_parquet.columns) == list(from_csv.columns) == OUT
     assert from_csv["state"].tolist() == rows["state"].tolist()
-    np.testing.assert_allclose(from_parquet["prediction"], store[1].predict(rows[FEATURES]))
+    np.testing.assert_allclose(from_parquet["prediction"], store[1].score(rows)["prediction"])
     meta = lake.manifest(GOLD_DEMAND_PREDICTIONS, pub.version)["metadata"]
     assert (meta["model_version"], meta["source"], meta["engine"]) == ("1", str(path), "pandas")
 
 
 def test_missing_feature_column_fails_before_scoring_and_publishes_nothing(settings, rows, tmp_path):
-    path = tmp_path / "no_population.csv"
-    rows.drop(columns="population").to_csv(path, index=False)
-    with pytest.raises(MissingColumnsError, match=r"no_population\.csv lacks column\(s\) \['population'\]"):
+    path = tmp_path / "no_state.csv"
+    rows.drop(columns="state").to_csv(path, index=False)
+    with pytest.raises(MissingColumnsError, match=r"no_state\.csv lacks column\(s\) \['state'"):
         score_to_gold(settings, "models:/demand-forecast@champion", GOLD_HEART_PREDICTIONS, KEYS, path)
     assert Lake.of(settings).list_versions(GOLD_HEART_PREDICTIONS) == []
 
