@@ -13,8 +13,8 @@ from smelter.registry import input_columns
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
 from smelter.tracking import configure_mlflow, experiment_id
 from tasks.common.score import published_summary, score_to_gold
-from tests import scoring_models
 from tasks.demand_forecast.schema import CALENDAR
+from tests import scoring_models
 from tests.scoring_models import tiny_features
 
 # The fixtures of this module's own MLflow store (tiny models @champion) and each test's own lake: pytest
