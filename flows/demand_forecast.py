@@ -9,11 +9,9 @@ Flows (names from :mod:`smelter.naming`): ``demand-forecast-refine``, ``demand-f
 
 from __future__ import annotations
 
-from prefect import flow
-
 from smelter.artifacts import publish_run_summary
 from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
-from smelter.hooks import notify_failure, run_name
+from smelter.hooks import pipeline_flow
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.settings import load_settings
 from tasks.common.stages import resolve_model_stage, score_to_gold_stage
@@ -31,13 +29,7 @@ from tasks.demand_forecast.stages import (
 )
 
 
-@flow(
-    name=P.flow("refine"),
-    flow_run_name=run_name(P.flow("refine") + "-{start}-to-{end}"),
-    log_prints=True,
-    timeout_seconds=7200,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, "refine", "-{start}-to-{end}", timeout_seconds=7200)
 def demand_forecast_refine(
     sales_path: str | None = None,
     population_path: str | None = None,
@@ -61,13 +53,7 @@ def demand_forecast_refine(
     return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold})
 
 
-@flow(
-    name=P.flow("train"),
-    flow_run_name=run_name(P.flow("train") + "-{num_leaves}-leaves"),
-    log_prints=True,
-    timeout_seconds=7200,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, "train", "-{num_leaves}-leaves", timeout_seconds=7200)
 def demand_forecast_train(
     num_leaves: int = 31, num_iterations: int = 300, learning_rate: float = 0.05, seed: int | None = None
 ) -> dict:
@@ -78,13 +64,7 @@ def demand_forecast_train(
     return publish_run_summary({"trained": trained, "registered": register_forecaster_stage(settings, trained)})
 
 
-@flow(
-    name=P.flow("score"),
-    flow_run_name=run_name(P.flow("score") + "-{model_uri}"),
-    log_prints=True,
-    timeout_seconds=3600,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, "score", "-{model_uri}", timeout_seconds=3600)
 def demand_forecast_score(
     model_uri: str = P.model_uri(),
     input_path: str | None = None,
@@ -110,13 +90,7 @@ def demand_forecast_score(
     return publish_run_summary({"predictions": predictions})
 
 
-@flow(
-    name=P.flow(),
-    flow_run_name=run_name(P.flow() + "-{start}-to-{end}"),
-    log_prints=True,
-    timeout_seconds=4 * 3600,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, run="-{start}-to-{end}", timeout_seconds=4 * 3600)
 def demand_forecast(
     sales_path: str | None = None,
     population_path: str | None = None,

@@ -14,11 +14,9 @@ Laplace-whitened form.
 
 from __future__ import annotations
 
-from prefect import flow
-
 from smelter.artifacts import publish_run_summary
 from smelter.catalog import GOLD_HEART_FEATURES, GOLD_HEART_PREDICTIONS
-from smelter.hooks import notify_failure, run_name
+from smelter.hooks import pipeline_flow
 from smelter.naming import HEART_RISK as P
 from smelter.settings import load_settings
 from tasks.common.stages import resolve_model_stage, score_to_gold_stage
@@ -34,13 +32,7 @@ from tasks.heart_risk.stages import (
 )
 
 
-@flow(
-    name=P.flow("train"),
-    flow_run_name=run_name(P.flow("train") + "-{chains}x{samples}-draws"),
-    log_prints=True,
-    timeout_seconds=3 * 3600,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, "train", "-{chains}x{samples}-draws", timeout_seconds=3 * 3600)
 def heart_risk_train(
     source: str | None = None,
     rows: int | None = None,
@@ -84,13 +76,7 @@ def heart_risk_train(
     )
 
 
-@flow(
-    name=P.flow("score"),
-    flow_run_name=run_name(P.flow("score") + "-{model_uri}"),
-    log_prints=True,
-    timeout_seconds=3600,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, "score", "-{model_uri}", timeout_seconds=3600)
 def heart_risk_score(
     model_uri: str = P.model_uri(),
     input_path: str | None = None,
@@ -126,13 +112,7 @@ def heart_risk_score(
     return publish_run_summary({"predictions": predictions})
 
 
-@flow(
-    name=P.flow(),
-    flow_run_name=run_name(P.flow()),
-    log_prints=True,
-    timeout_seconds=4 * 3600,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, timeout_seconds=4 * 3600)
 def heart_risk(
     source: str | None = None, chains: int = 4, samples: int = 1000, warmup: int = 1000, seed: int | None = None
 ) -> dict:

@@ -6,10 +6,8 @@ Ad hoc: ``python -m flows.network_design --n-cities 12 --thresholds 0,10,50``.
 
 from __future__ import annotations
 
-from prefect import flow
-
 from smelter.artifacts import publish_run_summary
-from smelter.hooks import notify_failure, run_name
+from smelter.hooks import pipeline_flow
 from smelter.naming import NETWORK_DESIGN as P
 from smelter.settings import load_settings
 from smelter.tracking import configure_mlflow
@@ -23,13 +21,7 @@ from tasks.network_design.stages import (
 )
 
 
-@flow(
-    name=P.flow(),
-    flow_run_name=run_name(P.flow() + "-n{n_cities}-{formulation}"),
-    log_prints=True,
-    timeout_seconds=7200,
-    on_failure=[notify_failure],
-)
+@pipeline_flow(P, run="-n{n_cities}-{formulation}", timeout_seconds=7200)
 def network_design(
     thresholds: tuple[float, ...] = (0.0, 10.0, 50.0, 200.0),
     n_cities: int = 12,

@@ -1,4 +1,4 @@
-"""Flow decorator helpers: run names that say what and when, and the failure hook.
+"""Flow decorator helpers: the house's flow decorator, run names that say what and when, the failure hook.
 
 ``run_name(template)`` is a ``flow_run_name``: the template filled with the run's parameters,
 plus its scheduled start in UTC. ``notify_failure`` is an ``on_failure`` hook: it writes what
@@ -13,7 +13,10 @@ import json
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from smelter.naming import Pipeline
 
 ADVICE = [  # (words in the error, what to do); the first match wins
     (
@@ -58,6 +61,22 @@ def run_name(template: str) -> Callable[[], str]:
         return f"{template.format_map(_Missing(values))} @ {when:%Y-%m-%d %H:%M}Z"
 
     return name
+
+
+def pipeline_flow(pipeline: Pipeline, stage: str | None = None, run: str = "", timeout_seconds: float = 3600):
+    """The house's flow decorator: the name from :mod:`smelter.naming` (``<pipeline>[-<stage>]``), a run name
+    that says what and when (``run``: a suffix filled with the parameters, e.g. ``"-{start}-to-{end}"``),
+    prints in the run's log, a timeout and :func:`notify_failure` on failure."""
+    from prefect import flow
+
+    name = pipeline.flow(stage)
+    return flow(
+        name=name,
+        flow_run_name=run_name(name + run),
+        log_prints=True,
+        timeout_seconds=timeout_seconds,
+        on_failure=[notify_failure],
+    )
 
 
 def advice(error: str) -> str:
