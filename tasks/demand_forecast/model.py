@@ -4,7 +4,7 @@
 ``FEATURES``. :class:`DemandModel` is what the registry holds: the fitted pipeline, the
 population table it was trained with and the states it knows. It takes what a caller knows
 (``date``, ``state``, optionally ``population``) and derives the calendar with
-:func:`~tasks.demand_forecast.schema.calendar_features`, the function gold uses; the long form
+:func:`~tasks.demand_forecast.schema.calendar_arrays`, the calendar gold uses; the long form
 (every feature column, no date) still works. Output per row: ``prediction`` (units),
 ``population_year`` (the year of the population used; the row's own when given) and
 ``unknown_category``. Imports only pandas, numpy, scikit-learn, LightGBM and MLflow.
@@ -20,7 +20,7 @@ from mlflow.pyfunc import PythonModel
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
-from tasks.demand_forecast.schema import CALENDAR, CATEGORICAL, FEATURES, TARGET, calendar_features
+from tasks.demand_forecast.schema import CALENDAR, CATEGORICAL, FEATURES, TARGET, calendar_arrays
 
 OUTPUT_COLUMNS = ["prediction", "population_year", "unknown_category"]
 UNKNOWN = ("error", "flag")
@@ -120,32 +120,50 @@ class DemandModel(PythonModel):
             raise ValueError(f"param 'unknown' must be one of {UNKNOWN}, not {unknown!r}")
         if "state" not in rows:
             raise InputError("input lacks column 'state'")
-        out = pd.DataFrame(index=rows.index)
-        out["state"] = rows["state"]
+        state = rows["state"].to_numpy()
         if "date" in rows:
             dates = pd.to_datetime(rows["date"], errors="coerce")
             if dates.isna().any():
                 row = _bad_row(dates.isna().to_numpy(), rows.index)
                 raise InputError(f"column 'date' row {row}: {rows['date'][row]!r} is not a date")
-            out[CALENDAR] = calendar_features(dates).set_axis(rows.index)
+            calendar = calendar_arrays(dates.to_numpy())
         else:
             missing = [c for c in CALENDAR if c not in rows]
             if missing:
                 raise InputError(f"input needs column 'date' (or every calendar column); it lacks {missing}")
-            out[CALENDAR] = rows[CALENDAR]
-        unseen = ~out["state"].astype(str).isin(self.states).to_numpy()
+            calendar = {c: rows[c].to_numpy() for c in CALENDAR}
+        names = state.astype(str)
+        unseen = ~np.isin(names, self.states)
         if unseen.any() and unknown == "error":
             row = _bad_row(unseen, rows.index)
             raise UnknownCategoryError(
                 f"column 'state' row {row}: unknown category {rows['state'][row]!r}; "
                 f"the model knows {len(self.states)} states"
             )
-        out["unknown_category"] = unseen
-        given = rows["population"] if "population" in rows else pd.Series(np.nan, index=rows.index)
-        looked_up = [self._population(s, int(y)) for s, y in zip(out["state"].astype(str), out["year"], strict=False)]
-        out["population_year"] = np.where(given.notna(), out["year"], [y for _, y in looked_up])
-        out["population"] = np.where(given.notna(), given, [p for p, _ in looked_up])
-        return out
+        given = rows["population"].to_numpy(float) if "population" in rows else np.full(len(rows), np.nan)
+        looked_up, used = self._populations(names, calendar["year"])
+        known = ~np.isnan(given)
+        return pd.DataFrame(
+            {
+                "state": state,
+                **calendar,
+                "population": np.where(known, given, looked_up),
+                "population_year": np.where(known, calendar["year"], used),
+                "unknown_category": unseen,
+            },
+            index=rows.index,
+        )
+
+    def _populations(self, states: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: (population, year used) from the carried table, looked up once per distinct (state, year)."""
+        if len(states) <= 32:  # online-sized requests: a direct lookup is cheaper than indexing
+            found = np.array([self._population(s, int(y)) for s, y in zip(states, years, strict=True)], dtype=float)
+            return found.reshape(-1, 2)[:, 0], found.reshape(-1, 2)[:, 1]
+        pairs = pd.MultiIndex.from_arrays([states, np.asarray(years, dtype=np.int64)])
+        distinct = pairs.unique()
+        found = np.array([self._population(s, int(y)) for s, y in distinct], dtype=float).reshape(-1, 2)
+        at = distinct.get_indexer(pairs)
+        return found[at, 0], found[at, 1]
 
     def _population(self, state: str, year: int) -> tuple[float, float]:
         """(population, year used): the row's year if the table has it, else the nearest year it has."""
