@@ -27,7 +27,7 @@ from bench.bench_scoring import register, synthetic_gold
 from bench.processes import cpu_seconds, free_port, start, stop
 from smelter.settings import PROJECT_ROOT, Settings, load_settings
 from smelter.tracking import configure_mlflow
-from tasks.demand_forecast.schema import FEATURES
+from tasks.demand_forecast.train import short_form
 
 KEY = "bench-key"
 
@@ -48,17 +48,19 @@ def champion_uri(settings: Settings, name: str) -> str | None:
 
 
 def split_body(rows: int) -> bytes:
-    """A ``dataframe_split`` body of ``rows`` gold feature rows (plain JSON values)."""
-    frame = synthetic_gold(max(rows, 51), seed=7)[FEATURES].head(rows)
+    """A ``dataframe_split`` body of ``rows`` requests in the short form a caller sends: ISO date, state."""
+    frame = short_form(synthetic_gold(max(rows, 51), seed=7).head(rows))
     return json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}).encode()
 
 
-def predict_once(url: str, body: bytes) -> list:
+def predict_once(url: str, body: bytes) -> list[float]:
+    """The predicted units of one request (records of a DataFrame-returning model, or plain numbers)."""
     req = urllib.request.Request(
         url, data=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}
     )
     with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())["predictions"]
+        answer = json.loads(r.read())["predictions"]
+    return [row["prediction"] if isinstance(row, dict) else row for row in answer]
 
 
 def load(url: str, body_file: Path, concurrency: int, seconds: float, server_pid: int) -> dict:
