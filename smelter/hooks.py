@@ -194,7 +194,14 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
         )
 
 
-PERMANENT_ERRORS = ("DataQualityError", "RawFileError", "ScoringInputError", "DatasetNotFoundError")
+PERMANENT_ERRORS = (
+    "DataQualityError",
+    "RawFileError",
+    "ScoringInputError",
+    "RejectedRowsError",
+    "DatasetNotFoundError",
+    "LakeNotVisibleError",
+)
 
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:

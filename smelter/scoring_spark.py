@@ -1,15 +1,19 @@
 """The Spark path of batch scoring: :func:`smelter.scoring.score_pandas` per Arrow batch in ``mapInPandas``.
 
-The driver downloads the pinned model version once and ships it with
-``SparkContext.addFile``, so executors need no access to the MLflow store; each
-Python worker loads it once and reuses it for every partition it runs. Works the
-same on ``local[*]`` and on a cluster (classic Spark; not Spark Connect).
+The driver downloads the pinned model version once, zips it and ships the zip with the engine's own
+mechanism: ``SparkContext.addFile`` on a classic session (local or a cluster: a folder would be
+refused on a cluster), ``SparkSession.addArtifacts(file=True)`` over Spark Connect. Executors need no
+access to the MLflow store; each Python worker unpacks and loads the model once and reuses it for
+every partition it runs. The project's own code reaches the executors through
+:func:`smelter.spark.ship_project_code`.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import uuid
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from smelter.scoring import ScoringModel, check_columns, score_pandas
+from smelter.spark import add_file, default_parallelism, num_partitions, session_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame as SparkDataFrame
@@ -25,33 +30,36 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PROBE_ROWS = 8
 _worker_models: dict[str, ScoringModel] = {}  # per Python worker: shipped model name -> loaded model
-_shipped: dict[tuple[str, str, str], str] = {}  # driver: (Spark app, registry, models:/name/version) -> name
+_shipped: dict[tuple[str, str, str], str] = {}  # driver: (Spark session, registry, models:/name/version) -> zip name
 
 
 def ship_model(spark: SparkSession, model: ScoringModel) -> str:
-    """Add ``model``'s artifacts to the Spark application (once per app and version); returns the
-    name for ``SparkFiles.get``. Workers keep a shipped model loaded, so later runs skip the load."""
+    """Add ``model``'s artifacts, zipped, to the Spark session (once per session and version); returns the
+    zip's name for ``SparkFiles.get``. Workers keep a shipped model loaded, so later runs skip the load."""
     import mlflow
     import mlflow.artifacts
 
-    key = (spark.sparkContext.applicationId, mlflow.get_registry_uri(), model.uri)
+    key = (session_key(spark), mlflow.get_registry_uri(), model.uri)
     if key not in _shipped:
-        shipped = f"{model.name}-v{model.version}-{uuid.uuid4().hex[:8]}"
-        local = Path(tempfile.mkdtemp(prefix="smelter-ship-")) / shipped
-        mlflow.artifacts.download_artifacts(artifact_uri=model.uri, dst_path=str(local))
-        spark.sparkContext.addFile(str(local), recursive=True)
-        _shipped[key] = shipped
+        name = f"{model.name}-v{model.version}-{uuid.uuid4().hex[:8]}"
+        work = Path(tempfile.mkdtemp(prefix="smelter-ship-"))
+        folder = mlflow.artifacts.download_artifacts(artifact_uri=model.uri, dst_path=str(work / "model"))
+        archive = shutil.make_archive(str(work / name), "zip", folder)
+        add_file(spark, archive)
+        _shipped[key] = Path(archive).name
     return _shipped[key]
 
 
 def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:
-    """On an executor: the shipped model, loaded on first use in this Python worker."""
+    """On an executor: the shipped model, unpacked and loaded on first use in this Python worker."""
     if shipped not in _worker_models:
         import mlflow.pyfunc
         from pyspark import SparkFiles
 
-        pyfunc = mlflow.pyfunc.load_model(SparkFiles.get(shipped))
-        _worker_models[shipped] = replace(template, pyfunc=pyfunc)
+        folder = Path(tempfile.mkdtemp(prefix="smelter-model-"))
+        with zipfile.ZipFile(SparkFiles.get(shipped)) as archive:
+            archive.extractall(folder)
+        _worker_models[shipped] = replace(template, pyfunc=mlflow.pyfunc.load_model(str(folder)))
     return _worker_models[shipped]
 
 
@@ -104,8 +112,8 @@ def score_spark(
         for batch in batches:
             yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source, params)
 
-    cores = spark.sparkContext.defaultParallelism
+    cores = default_parallelism(spark)
     selected = sdf.select(*needed)
-    if selected.rdd.getNumPartitions() < cores:
+    if (num_partitions(selected) or 0) < cores:
         selected = selected.repartition(cores)
     return selected.mapInPandas(score_batches, schema)

@@ -1,23 +1,48 @@
-"""The shared Spark session: one per process, started on first use.
+"""The shared Spark session: one per process, started on first use, and what a cluster needs of it.
 
-``local[*]`` by default; point ``settings.spark.master`` at a cluster
-(``spark://host:7077``, ``yarn``, ``sc://host`` for Spark Connect) to scale out.
+``local[*]`` by default; point ``settings.spark.master`` at a cluster (``spark://host:7077``, ``yarn``)
+or a Spark Connect endpoint (``sc://host:15002``) to scale out. On anything but a local master:
+
+* the master's address must answer before a session is built (:func:`check_reachable`: a clear error
+  naming the setting and the address within seconds, not a Java stack trace or a hang);
+* the project's own packages reach the executors by the engine's mechanism (:func:`ship_project_code`:
+  a zip of ``smelter`` and ``tasks`` with ``addPyFile``, or ``addArtifacts(pyfile=True)`` over Connect);
+* executors must see the lake root at the same path (:func:`check_lake_visible`, once per session).
+
+The small helpers (:func:`add_file`, :func:`default_parallelism`, ...) hide the differences between a
+classic session and a Connect session (which has no ``SparkContext``).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
+import tempfile
 import threading
+import uuid
+import zipfile
+from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
-from smelter.settings import SparkSettings
+from smelter.settings import Settings, SparkSettings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 _lock = threading.Lock()
 _session: SparkSession | None = None
+_lake_checked: set[tuple[str, str]] = set()  # (session, lake root) pairs already checked
+SHIPPED_PACKAGES = ("smelter", "tasks")
+
+
+class SparkEngineError(RuntimeError):
+    """The configured Spark engine is unreachable, or cannot do what the pipeline needs."""
+
+
+class LakeNotVisibleError(SparkEngineError):
+    """The executors cannot read the lake root at the driver's path: a set-up fault, not worth a retry."""
 
 
 def get_spark(cfg: SparkSettings) -> SparkSession:
@@ -32,6 +57,7 @@ def get_spark(cfg: SparkSettings) -> SparkSession:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # stay on loopback, no hostname lookup
         from pyspark.sql import SparkSession
 
+        check_reachable(cfg.master)
         if cfg.master.startswith("sc://"):
             builder = SparkSession.builder.remote(cfg.master)
         else:
@@ -50,8 +76,10 @@ def get_spark(cfg: SparkSettings) -> SparkSession:
         for key, value in cfg.extra_conf.items():
             builder = builder.config(key, value)
         _session = builder.getOrCreate()
-        if not cfg.master.startswith("sc://"):
+        if not is_connect(_session):
             _session.sparkContext.setLogLevel("ERROR")
+        if not cfg.master.startswith("local"):
+            ship_project_code(_session)
         return _session
 
 
@@ -68,3 +96,116 @@ def stop_spark() -> None:
         if _session is not None:
             _session.stop()
             _session = None
+
+
+def get_lake_spark(settings: Settings) -> SparkSession:
+    """The session for lake work: :func:`get_spark`, and on a cluster a check that executors see the lake."""
+    spark = get_spark(settings.spark)
+    if not settings.spark.master.startswith("local"):
+        check_lake_visible(spark, Path(settings.data_root), settings.spark.master)
+    return spark
+
+
+def check_reachable(master: str, timeout: float = 5.0) -> None:
+    """For ``spark://host:port`` and ``sc://host:port``: something must accept a TCP connection there within
+    ``timeout`` seconds, else :class:`SparkEngineError` naming the setting and the address."""
+    url = urlparse(master)
+    if url.scheme not in ("spark", "sc"):
+        return
+    host, port = url.hostname or "localhost", url.port or (15002 if url.scheme == "sc" else 7077)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as exc:
+        kind = "Spark Connect endpoint" if url.scheme == "sc" else "Spark master"
+        raise SparkEngineError(
+            f"settings spark.master (SMELTER_SPARK__MASTER) = {master!r}: no {kind} answers at {host}:{port} "
+            f"({exc}); start it (make cluster / make connect) or fix the setting"
+        ) from exc
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """True for a Spark Connect session (no SparkContext, no RDDs)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def session_key(spark: SparkSession) -> str:
+    """An id of the session's application: the app id on a classic session, the session id over Connect."""
+    return str(spark.session_id) if is_connect(spark) else spark.sparkContext.applicationId  # type: ignore[attr-defined]
+
+
+def add_file(spark: SparkSession, path: str | Path) -> None:
+    """Ship a file to every executor (``SparkFiles.get(name)`` there), by the engine's mechanism."""
+    if is_connect(spark):
+        spark.addArtifacts(str(path), file=True)
+    else:
+        spark.sparkContext.addFile(str(path))
+
+
+def add_py_file(spark: SparkSession, path: str | Path) -> None:
+    """Put a zip of Python packages on every executor's ``sys.path``, by the engine's mechanism."""
+    if is_connect(spark):
+        spark.addArtifacts(str(path), pyfile=True)
+    else:
+        spark.sparkContext.addPyFile(str(path))
+
+
+def default_parallelism(spark: SparkSession) -> int:
+    """How many tasks the cluster runs at once (over Connect: ``spark.default.parallelism`` or the shuffle
+    partitions, as the Connect client cannot ask the scheduler)."""
+    if not is_connect(spark):
+        return spark.sparkContext.defaultParallelism
+    value = spark.conf.get("spark.default.parallelism", None) or spark.conf.get("spark.sql.shuffle.partitions")
+    return int(value or 2)
+
+
+def num_partitions(sdf: DataFrame) -> int | None:
+    """Partitions of a DataFrame, or None over Connect (no RDD to ask)."""
+    return None if is_connect(sdf.sparkSession) else sdf.rdd.getNumPartitions()
+
+
+def project_zip(dest: Path, packages: tuple[str, ...] = SHIPPED_PACKAGES) -> Path:
+    """A zip of the project's own packages (as imported here, without caches), for executors' ``sys.path``."""
+    import importlib
+
+    archive = Path(dest) / f"smelter-code-{uuid.uuid4().hex[:8]}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in packages:
+            root = Path(next(iter(importlib.import_module(name).__path__)))
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    out.write(path, Path(name) / path.relative_to(root))
+    return archive
+
+
+def ship_project_code(spark: SparkSession) -> Path:
+    """Zip ``smelter`` and ``tasks`` and add them to the session's executors; returns the zip."""
+    archive = project_zip(Path(tempfile.mkdtemp(prefix="smelter-code-")))
+    add_py_file(spark, archive)
+    return archive
+
+
+def check_lake_visible(spark: SparkSession, root: Path, master: str) -> None:
+    """Executors must read the lake root at the path the driver uses (one shared filesystem or mount).
+
+    Writes a marker file under ``root`` and has a Spark task read it back; anything else is a
+    :class:`LakeNotVisibleError` naming the root and the master, before any pipeline job runs."""
+    key = (session_key(spark), str(root))
+    if key in _lake_checked:
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex
+    marker = root / f"smelter-lake-check-{token}.txt"  # not hidden: Spark skips files starting with . or _
+    marker.write_text(token)
+    try:
+        seen = [row[0] for row in spark.read.text(marker.resolve().as_uri()).collect()]
+    except Exception as exc:
+        seen = [f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"]
+    finally:
+        marker.unlink(missing_ok=True)
+    if seen != [token]:
+        raise LakeNotVisibleError(
+            f"the executors of {master} cannot read the lake root {root} (settings data_root): it must be the "
+            f"same path on every worker (one machine, or a shared mount); they saw {seen[:1]}"
+        )
+    _lake_checked.add(key)

@@ -64,9 +64,9 @@ def score_to_gold(
         scored = score_pandas(model, df, key_columns, mini_batch_size, max_concurrency, source, params)
         return lake.publish_pandas(output, scored, metadata)
     from smelter.scoring_spark import score_spark
-    from smelter.spark import get_spark
+    from smelter.spark import get_lake_spark
 
-    spark = get_spark(settings.spark)
+    spark = get_lake_spark(settings)
     sdf = read_input_spark(spark, path) if path else read_held_out_spark(spark, lake, default_input)
     return lake.publish_spark(
         output, score_spark(spark, model, sdf, key_columns, mini_batch_size, source, params), metadata

@@ -26,7 +26,7 @@ from smelter.lake import Lake
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.results import DatasetPublished, ModelRegistered, ModelTrained
 from smelter.settings import Settings
-from smelter.spark import get_spark
+from smelter.spark import get_lake_spark
 from smelter.tracking import configure_mlflow
 from tasks.common.ingest import current_run_id, ingest_csv
 from tasks.demand_forecast import suites
@@ -109,7 +109,7 @@ def ingest_population(settings: Settings, path: str) -> DatasetPublished:
 
 @task(name=P.task("refine-sales"), **SPARK_TASK)
 def refine_sales_stage(settings: Settings, start: str, end: str) -> DatasetPublished:
-    spark = get_spark(settings.spark)
+    spark = get_lake_spark(settings)
     lake = Lake.of(settings)
     source = str(lake.data_path(BRONZE_DAILY_SALES))
     silver = refine_sales(lake.read_spark(spark, BRONZE_DAILY_SALES)).cache()
@@ -125,7 +125,7 @@ def refine_sales_stage(settings: Settings, start: str, end: str) -> DatasetPubli
 def refine_population_stage(settings: Settings, start: str, end: str) -> DatasetPublished:
     """bronze -> silver population; the wide file must have exactly State + year columns and cover
     every year from ``start`` to ``end`` (checked before anything is published)."""
-    spark = get_spark(settings.spark)
+    spark = get_lake_spark(settings)
     lake = Lake.of(settings)
     source_file = lake.manifest(BRONZE_STATE_POPULATION)["metadata"].get("source_file", "")
     source = str(lake.data_path(BRONZE_STATE_POPULATION))
@@ -137,7 +137,7 @@ def refine_population_stage(settings: Settings, start: str, end: str) -> Dataset
 
 @task(name=P.task("build-features"), **SPARK_TASK)
 def build_features_stage(settings: Settings, test_start: str) -> DatasetPublished:
-    spark = get_spark(settings.spark)
+    spark = get_lake_spark(settings)
     lake = Lake.of(settings)
     sales = lake.read_spark(spark, SILVER_DAILY_SALES)
     population = lake.read_spark(spark, SILVER_STATE_POPULATION)
