@@ -43,6 +43,7 @@ from scripts.prefect_stack import group_members, start
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 HOME = PROJECT_DIR / ".engines"
 CONNECT_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+MARKER = "SMELTER_ENGINES_HOME"  # in every engine's environment: leftovers() finds them by it
 PG_USER = "smelter"  # the database role (trust auth); the OS user is pg_os_user()
 CONNECT_CHECK = """\
 import sys
@@ -126,7 +127,8 @@ def free_port() -> int:
 def log_tail(logs: list[Path], lines: int = 15) -> str:
     parts = []
     for log in logs:
-        text = log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else ["(no log)"]
+        text = log.read_text(errors="replace").splitlines() if log.exists() else ["(no log)"]
+        text = [line for line in text if not line.startswith("\tat ")][-lines:]  # no Java stack frames
         parts.append(f"--- {log}\n" + "\n".join(text))
     return "\n".join(parts)
 
@@ -137,15 +139,13 @@ def wait_until(check, what: str, engine: Engine, timeout: float) -> float:
     while time.monotonic() - t0 < timeout:
         dead = [p for p in engine.procs if p.poll() is not None]
         if dead:
-            stop(engine)
             raise RuntimeError(
                 f"{engine.name}: {what}: process exited with code {dead[0].returncode}\n" + log_tail(engine.logs)
             )
         if check():
             return time.monotonic() - t0
         time.sleep(0.5)
-    stop(engine)
-    raise TimeoutError(f"{engine.name}: {what} not within {timeout:.0f} s\n" + log_tail(engine.logs))
+    raise TimeoutError(f"{engine.name}: not ready within {timeout:.0f} s: {what}\n" + log_tail(engine.logs))
 
 
 def http_json(url: str) -> dict | None:
@@ -178,6 +178,16 @@ def refuse_if_running(home: Path, name: str) -> None:
             f"{name} already runs at {state['url']} (state in {home / 'run'}); stop it first: "
             "python -m scripts.engines down"
         )
+
+
+@contextlib.contextmanager
+def stopped_on_error(engine: Engine) -> Iterator[Engine]:
+    """Stop ``engine`` if its start-up fails (any exception, Ctrl-C included), then re-raise."""
+    try:
+        yield engine
+    except BaseException:
+        stop(engine)
+        raise
 
 
 def record(home: Path, engine: Engine, **extra: object) -> None:
@@ -245,6 +255,22 @@ def engines_process(pid_file: Path) -> int | None:
     return pid if alive and b"scripts.engines" in cmdline else None
 
 
+def leftovers(home: Path = HOME) -> list[int]:
+    """Live processes started for ``home`` (``SMELTER_ENGINES_HOME=<home>`` in their environment), executors
+    and Python workers included: empty once everything is stopped."""
+    marker = f"{MARKER}={home}\0".encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z" and marker in (
+                proc / "environ"
+            ).read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def status(home: Path = HOME) -> dict[str, dict]:
     """The engines recorded in ``home/run``: url and whether their processes are alive."""
     out = {}
@@ -270,6 +296,7 @@ def spark_env(home: Path) -> dict[str, str]:
         "SPARK_HOME": str(spark_home()),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_LOG_DIR": str(home / "logs"),
+        MARKER: str(home),
         "PYSPARK_PYTHON": sys.executable,
     }
 
@@ -299,29 +326,32 @@ def start_spark_cluster(
         logs / "spark-master.log",
     )
     cluster = SparkCluster("spark", master_url, [master], [logs / "spark-master.log"], home, ui_url=ui_url)
-    record(home, cluster)
-    wait_until(lambda: http_json(ui_url + "/json") is not None, "master web UI", cluster, timeout)
-    for i in range(1, workers + 1):
-        log, work = logs / f"spark-worker-{i}.log", home / "spark" / f"worker-{i}"
-        work.mkdir(parents=True, exist_ok=True)
-        cmd = [
-            cls,
-            "org.apache.spark.deploy.worker.Worker",
-            *common,
-            "--cores",
-            str(cores_per_worker),
-            "--memory",
-            memory,
-            "--work-dir",
-            str(work),
-            "--webui-port",
-            str(free_port()),
-            master_url,
-        ]
-        cluster.procs.append(start(cmd, env, log))
-        cluster.logs.append(log)
-    record(home, cluster)
-    wait_until(lambda: alive_workers(ui_url) >= workers, f"{workers} workers ALIVE at {ui_url}/json", cluster, timeout)
+    with stopped_on_error(cluster):
+        record(home, cluster)
+        wait_until(lambda: http_json(ui_url + "/json") is not None, "master web UI", cluster, timeout)
+        for i in range(1, workers + 1):
+            log, work = logs / f"spark-worker-{i}.log", home / "spark" / f"worker-{i}"
+            work.mkdir(parents=True, exist_ok=True)
+            cmd = [
+                cls,
+                "org.apache.spark.deploy.worker.Worker",
+                *common,
+                "--cores",
+                str(cores_per_worker),
+                "--memory",
+                memory,
+                "--work-dir",
+                str(work),
+                "--webui-port",
+                str(free_port()),
+                master_url,
+            ]
+            cluster.procs.append(start(cmd, env, log))
+            cluster.logs.append(log)
+        record(home, cluster)
+        wait_until(
+            lambda: alive_workers(ui_url) >= workers, f"{workers} workers ALIVE at {ui_url}/json", cluster, timeout
+        )
     return cluster
 
 
@@ -357,19 +387,34 @@ def start_connect(home: Path, master_url: str, conf: dict[str, str] | None = Non
         cmd += ["--conf", f"{key}={value}"]
     log = logs / "spark-connect.log"
     connect = Connect("connect", f"sc://127.0.0.1:{port}", [start(cmd, spark_env(home), log)], [log], home)
-    record(home, connect)
-    wait_until(lambda: port_open(port), f"gRPC port {port} open", connect, timeout)
-    script = home / "spark" / "connect_check.py"
-    script.write_text(CONNECT_CHECK)
-    check = subprocess.run(
-        [sys.executable, str(script), connect.url], capture_output=True, text=True, timeout=timeout, cwd=home
-    )
-    if check.returncode != 0:
-        stop(connect)
-        raise RuntimeError(
-            f"connect: spark.range(3).count() over {connect.url} failed:\n{check.stderr[-2000:]}\n"
-            + log_tail(connect.logs)
+    with stopped_on_error(connect):
+        record(home, connect)
+        waited = wait_until(
+            lambda: port_open(port),
+            f"gRPC port {port} not open; does the master {master_url} answer?",
+            connect,
+            timeout,
         )
+        script = home / "spark" / "connect_check.py"
+        script.write_text(CONNECT_CHECK)
+        try:  # in a subprocess: pyspark.sql.connect keeps client state per process
+            check = subprocess.run(
+                [sys.executable, str(script), connect.url],
+                capture_output=True,
+                text=True,
+                timeout=max(timeout - waited, 10.0),
+                cwd=home,
+            )
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(
+                f"connect: spark.range(3).count() over {connect.url} did not answer within {timeout:.0f} s: "
+                f"does the master {master_url} answer and have free cores?\n" + log_tail(connect.logs)
+            ) from None
+        if check.returncode != 0:
+            raise RuntimeError(
+                f"connect: spark.range(3).count() over {connect.url} failed:\n{check.stderr[-2000:]}\n"
+                + log_tail(connect.logs)
+            )
     return connect
 
 
@@ -389,7 +434,7 @@ def start_mlflow_server(home: Path = HOME, backend_uri: str | None = None, timeo
             raise RuntimeError(f"mlflow-server: backend {backend} needs the Python package {driver}, not installed")
     port, log = free_port(), home / "logs" / "mlflow-server.log"
     # no job runner (seven huey consumers for GenAI jobs Smelter does not use): light on a laptop
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", MARKER: str(home)}
     cmd = [
         str(Path(sys.executable).with_name("mlflow")),
         "server",
@@ -406,8 +451,9 @@ def start_mlflow_server(home: Path = HOME, backend_uri: str | None = None, timeo
         "1",
     ]
     server = MlflowServer("mlflow", f"http://127.0.0.1:{port}", [start(cmd, env, log, cwd=folder)], [log], home)
-    record(home, server)
-    wait_until(lambda: http_ok(server.url + "/health"), f"{server.url}/health", server, timeout)
+    with stopped_on_error(server):
+        record(home, server)
+        wait_until(lambda: http_ok(server.url + "/health"), f"{server.url}/health", server, timeout)
     return server
 
 
@@ -452,7 +498,7 @@ def start_postgres(home: Path = HOME, timeout: float = 60.0) -> Postgres:
     bindir, user = pg_bindir(), pg_os_user()
     data, throwaway = pg_data_dir(home, user)
     as_user: dict = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
-    env = {**os.environ, "HOME": str(data.parent), "LC_ALL": "C.UTF-8"}
+    env = {**os.environ, "HOME": str(data.parent), "LC_ALL": "C.UTF-8", MARKER: str(home)}
     fresh = not (data / "PG_VERSION").exists()
     if fresh:
         data.mkdir(mode=0o700, exist_ok=True)
@@ -506,11 +552,14 @@ def start_postgres(home: Path = HOME, timeout: float = 60.0) -> Postgres:
         data_dir=data,
         throwaway_dir=throwaway,
     )
-    record(home, pg, data_dir=data, throwaway_dir=throwaway)
-    ready = [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER]
-    wait_until(lambda: subprocess.run(ready).returncode == 0, f"accepting connections on {port}", pg, timeout)
-    for db in ("prefect", "mlflow") if fresh else ():
-        subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, db], check=True)
+    with stopped_on_error(pg):
+        record(home, pg, data_dir=data, throwaway_dir=throwaway)
+        ready = [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER]
+        wait_until(lambda: subprocess.run(ready).returncode == 0, f"accepting connections on {port}", pg, timeout)
+        for db in ("prefect", "mlflow") if fresh else ():
+            subprocess.run(
+                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, db], check=True
+            )
     return pg
 
 
@@ -551,15 +600,17 @@ def engines(
 
 def serve_forever(home: Path, started: Engines) -> None:
     """Print the URLs and settings, then wait until Ctrl-C, SIGTERM (``down``) or an engine exits."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     (home / "run").mkdir(parents=True, exist_ok=True)
     (home / "run" / "up.pid").write_text(str(os.getpid()))
     for engine in started.all():
         print(f"{engine.name:8} {engine.url}  (log {engine.logs[0]})")
     if started.spark:
         print(f"{'spark UI':8} {started.spark.ui_url}")
-    print("\n# settings:\n" + "\n".join(f"export {k}='{v}'" for k, v in started.settings().items()))
-    if started.connect:
+    print(
+        "\n# settings:\n"
+        + "\n".join(f"export {k}='{v}'" for k, v in started.settings(over_connect=not started.spark).items())
+    )
+    if started.connect and started.spark:
         print(f"# or, Spark over Connect: export SMELTER_SPARK__MASTER='{started.connect.url}'")
     print("\nCtrl-C (or `make engines-down`) stops them.", flush=True)
     try:
@@ -587,7 +638,8 @@ def main(argv: list[str] | None = None) -> None:
         for name, state in status(home).items():
             print(f"{name:8} {'alive' if state['alive'] else 'DEAD '} {state['url']}")
         return
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `down`
     if args.command == "connect" and not args.master and status(home).get("spark", {}).get("alive"):
         args.master = status(home)["spark"]["url"]  # attach to the cluster `make cluster` runs
     wanted = {

@@ -121,6 +121,22 @@ def test_settings_name_every_engine(running: Running) -> None:
 
 def test_nothing_survives_the_context(running: Running) -> None:
     assert running.pgids and all(group_members(g) for g in running.pgids)
+    assert len(eng.leftovers(running.home)) >= len(running.pgids)
     running.close()
     assert {g: group_members(g) for g in running.pgids if group_members(g)} == {}
     assert eng.status(running.home) == {}
+    assert eng.leftovers(running.home) == []
+
+
+def test_connect_to_a_silent_master_fails_clearly_and_leaves_nothing(tmp_path: Path) -> None:
+    silent = f"spark://127.0.0.1:{eng.free_port()}"
+    with pytest.raises(TimeoutError, match=f"master {silent}"):
+        eng.start_connect(tmp_path, silent, timeout=15)
+    assert eng.status(tmp_path) == {}
+    assert eng.leftovers(tmp_path) == []
+
+
+def test_mlflow_on_postgresql_without_its_driver_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(eng.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RuntimeError, match="needs the Python package psycopg2"):
+        eng.start_mlflow_server(tmp_path, "postgresql://smelter@127.0.0.1:1/mlflow")
