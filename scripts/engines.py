@@ -6,7 +6,8 @@ git-ignored folder (``.engines/`` in the project, or ``home``):
 * a Spark standalone cluster (one master, ``workers`` workers) from the installed PySpark
   distribution's own ``bin/spark-class`` (no separate Spark download);
 * a Spark Connect server (``bin/spark-submit --class ...SparkConnectServer``) attached to it;
-* an MLflow tracking server with the registry and proxied artifacts (SQLite, or a PostgreSQL URL);
+* an MLflow tracking server with the registry and proxied artifacts (SQLite, or a PostgreSQL URL, whose
+  driver must be installed: ``postgresql+psycopg2://`` needs psycopg2, plain ``postgresql://`` psycopg 3);
 * a throwaway PostgreSQL cluster made with the Debian server binaries (``initdb``, ``postgres``),
   trust auth on 127.0.0.1 only, databases ``prefect`` and ``mlflow``. PostgreSQL refuses to run as
   root: as root its processes run as the ``postgres`` user (``nobody`` where there is none), and the
@@ -257,7 +258,8 @@ def engines_process(pid_file: Path) -> int | None:
 
 def leftovers(home: Path = HOME) -> list[int]:
     """Live processes started for ``home`` (``SMELTER_ENGINES_HOME=<home>`` in their environment), executors
-    and Python workers included: empty once everything is stopped."""
+    and Python workers included: empty once everything is stopped. PostgreSQL's children overwrite their
+    environment (process titles): they are found through the postmaster's process group instead."""
     marker = f"{MARKER}={home}\0".encode()
     found = []
     for proc in Path("/proc").glob("[0-9]*"):
@@ -421,6 +423,18 @@ def start_connect(home: Path, master_url: str, conf: dict[str, str] | None = Non
 # -- MLflow -----------------------------------------------------------------------------------------
 
 
+def check_db_driver(uri: str) -> None:
+    """A clear error when the DB-API driver of a SQLAlchemy ``uri`` is not installed (plain ``postgresql://``
+    means psycopg 3 with SQLAlchemy 2.1; ``postgresql+psycopg2://`` psycopg2); the server would die on it."""
+    if uri.startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+
+    driver = make_url(uri).get_dialect().driver
+    if importlib.util.find_spec(driver) is None:
+        raise RuntimeError(f"mlflow-server: backend {uri} needs the Python package {driver}, which is not installed")
+
+
 def start_mlflow_server(home: Path = HOME, backend_uri: str | None = None, timeout: float = 120.0) -> MlflowServer:
     """``mlflow server`` with the registry and proxied artifacts (``home/mlflow/artifacts``); SQLite in
     ``home/mlflow/mlflow.db`` unless ``backend_uri`` (e.g. PostgreSQL) is given. Returns when /health answers."""
@@ -428,10 +442,7 @@ def start_mlflow_server(home: Path = HOME, backend_uri: str | None = None, timeo
     folder = home / "mlflow"
     (folder / "artifacts").mkdir(parents=True, exist_ok=True)
     backend = backend_uri or f"sqlite:///{folder / 'mlflow.db'}"
-    if backend.startswith("postgresql"):
-        driver = "psycopg" if backend.startswith("postgresql+psycopg:") else "psycopg2"
-        if importlib.util.find_spec(driver) is None:
-            raise RuntimeError(f"mlflow-server: backend {backend} needs the Python package {driver}, not installed")
+    check_db_driver(backend)
     port, log = free_port(), home / "logs" / "mlflow-server.log"
     # no job runner (seven huey consumers for GenAI jobs Smelter does not use): light on a laptop
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", MARKER: str(home)}

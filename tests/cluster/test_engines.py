@@ -126,6 +126,8 @@ def test_nothing_survives_the_context(running: Running) -> None:
     assert {g: group_members(g) for g in running.pgids if group_members(g)} == {}
     assert eng.status(running.home) == {}
     assert eng.leftovers(running.home) == []
+    pg = running.engines.postgres
+    assert pg is not None and (pg.data_dir.exists() != pg.throwaway_dir)  # a throwaway cluster is removed
 
 
 def test_connect_to_a_silent_master_fails_clearly_and_leaves_nothing(tmp_path: Path) -> None:
@@ -139,4 +141,6 @@ def test_connect_to_a_silent_master_fails_clearly_and_leaves_nothing(tmp_path: P
 def test_mlflow_on_postgresql_without_its_driver_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(eng.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(RuntimeError, match="needs the Python package psycopg2"):
+        eng.start_mlflow_server(tmp_path, "postgresql+psycopg2://smelter@127.0.0.1:1/mlflow")
+    with pytest.raises(RuntimeError, match="needs the Python package psycopg,"):
         eng.start_mlflow_server(tmp_path, "postgresql://smelter@127.0.0.1:1/mlflow")
