@@ -4,9 +4,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-TIERS := unit model spark flow serving deploy
+TIERS := unit model spark flow serving deploy cluster
 
-.PHONY: setup run test $(addprefix test-,$(TIERS)) lint bench ui prefect-ui serve clean server deploy worker demo
+.PHONY: setup run test $(addprefix test-,$(TIERS)) lint bench ui prefect-ui serve clean server deploy worker demo \
+        cluster connect mlflow-server postgres engines-up engines-down engines-status
 
 # The Prefect stack (scripts/prefect_stack.py). Empty PREFECT_DB_URL: SQLite in .prefect/prefect.db;
 # for many concurrent runs use PostgreSQL: PREFECT_DB_URL=postgresql+asyncpg://user:pass@host:5432/prefect
@@ -15,6 +16,11 @@ PREFECT_DB_URL      ?=
 PREFECT_CONCURRENCY ?= 2
 STACK := $(PY) -m scripts.prefect_stack --port $(PREFECT_PORT) --concurrency $(PREFECT_CONCURRENCY) \
          $(if $(PREFECT_DB_URL),--db-url '$(PREFECT_DB_URL)')
+
+# The engines (scripts/engines.py): real servers on loopback, free ports, state and logs in $(ENGINES_HOME).
+# Each target runs in the foreground and prints the SMELTER_* settings to use; Ctrl-C (or engines-down) stops it.
+ENGINES_HOME ?= $(CURDIR)/.engines
+ENGINES := $(PY) -m scripts.engines --home $(ENGINES_HOME)
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +38,7 @@ test: $(STAMP)       ## the whole test suite
 	$(PY) -m pytest -q
 
 # One tier: make test-unit (no JVM, servers or MLflow store: seconds), test-model, test-spark, test-flow,
-# test-serving, test-deploy.
+# test-serving, test-deploy, test-cluster.
 $(addprefix test-,$(TIERS)): $(STAMP)
 	$(PY) -m pytest -q -m $(@:test-%=%)
 
@@ -72,3 +78,24 @@ prefect-ui: $(STAMP) ## open the Prefect UI
 
 demo: $(STAMP)       ## server + deploy + worker + one quick run + UI in one go; Ctrl-C stops it all
 	$(STACK) demo
+
+cluster: $(STAMP)       ## Spark standalone master + 2 workers from the installed PySpark, on loopback
+	$(ENGINES) cluster
+
+connect: $(STAMP)       ## a cluster + a Spark Connect server on it (MASTER=spark://... to attach to another)
+	$(ENGINES) connect $(if $(MASTER),--master '$(MASTER)')
+
+mlflow-server: $(STAMP) ## MLflow tracking server, registry, proxied artifacts (MLFLOW_BACKEND_URI= for PostgreSQL)
+	$(ENGINES) mlflow-server $(if $(MLFLOW_BACKEND_URI),--backend-uri '$(MLFLOW_BACKEND_URI)')
+
+postgres: $(STAMP)      ## a throwaway PostgreSQL (databases prefect, mlflow) for PREFECT_DB_URL
+	$(ENGINES) postgres
+
+engines-up: $(STAMP)    ## all four engines; prints the settings; Ctrl-C or `make engines-down` stops them
+	$(ENGINES) up
+
+engines-down: $(STAMP)  ## stop every engine recorded in $(ENGINES_HOME)/run
+	$(ENGINES) down
+
+engines-status: $(STAMP)
+	$(ENGINES) status

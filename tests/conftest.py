@@ -20,7 +20,8 @@ import pytest
 from smelter.settings import ENV_PREFIX, Settings, SparkSettings, load_settings
 
 TESTS_DIR = Path(__file__).resolve().parent
-TIERS = ("unit", "model", "spark", "flow", "serving", "deploy")  # folder name == marker name (pyproject declares them)
+# folder name == marker name (pyproject declares them)
+TIERS = ("unit", "model", "spark", "flow", "serving", "deploy", "cluster")
 _saved_env = pytest.StashKey[dict[str, str]]()
 _session_home = pytest.StashKey[Path]()
 

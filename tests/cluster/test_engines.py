@@ -1,0 +1,146 @@
+"""The engines of scripts/engines.py, started for real in a temporary folder: a Spark standalone cluster
+(master + 2 workers), a Spark Connect server on it, an MLflow tracking server with proxied artifacts and
+PostgreSQL; each is used once, and nothing they started may outlive the context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts import engines as eng
+from scripts.prefect_stack import group_members
+
+CLASSIC_JOB = """\
+import sys
+from pyspark.sql import SparkSession
+
+spark = (
+    SparkSession.builder.master(sys.argv[1])
+    .config("spark.driver.host", "127.0.0.1")
+    .config("spark.cores.max", "1")
+    .config("spark.ui.enabled", "false")
+    .getOrCreate()
+)
+print(spark.sparkContext.parallelize(range(100), 2).map(lambda x: x * x).sum())
+spark.stop()
+"""
+
+
+class Running:
+    """The engines context, entered once for the module; ``close`` leaves it (idempotent)."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._stack = contextlib.ExitStack()
+        # one executor for Connect, so a classic application gets the other worker at the same time
+        self.engines = self._stack.enter_context(
+            eng.engines(home, connect_conf={"spark.dynamicAllocation.maxExecutors": "1"})
+        )
+        self.pgids = [p.pid for e in self.engines.all() for p in e.procs]
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    stack = Running(tmp_path_factory.mktemp("engines"))
+    try:
+        yield stack
+    finally:
+        stack.close()
+
+
+def run_script(path: Path, text: str, *args: str) -> str:
+    path.write_text(text)
+    done = subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_two_workers_alive_and_a_classic_job_runs(running: Running, tmp_path: Path) -> None:
+    spark = running.engines.spark
+    assert spark is not None and spark.url.startswith("spark://127.0.0.1:")
+    state = eng.http_json(spark.ui_url + "/json")
+    assert state is not None and [w["state"] for w in state["workers"]] == ["ALIVE", "ALIVE"]
+    assert run_script(tmp_path / "job.py", CLASSIC_JOB, spark.url).strip().endswith(str(sum(x * x for x in range(100))))
+
+
+def test_connect_answers(running: Running, tmp_path: Path) -> None:
+    connect = running.engines.connect
+    assert connect is not None and connect.url.startswith("sc://127.0.0.1:")
+    run_script(tmp_path / "check.py", eng.CONNECT_CHECK, connect.url)
+
+
+def test_mlflow_server_logs_a_run_with_a_proxied_artifact(running: Running, tmp_path: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    server = running.engines.mlflow
+    assert server is not None and eng.http_ok(server.url + "/health")
+    client = MlflowClient(tracking_uri=server.url)
+    run = client.create_run(client.create_experiment("engines-check"))
+    client.log_metric(run.info.run_id, "rmse", 1.5)
+    (tmp_path / "note.txt").write_text("through the server")
+    client.log_artifact(run.info.run_id, str(tmp_path / "note.txt"))
+    client.set_terminated(run.info.run_id)
+    assert client.get_run(run.info.run_id).data.metrics == {"rmse": 1.5}
+    landed = list((running.home / "mlflow" / "artifacts").rglob("note.txt"))
+    assert [p.read_text() for p in landed] == ["through the server"]
+    assert run.info.run_id in str(landed[0])
+
+
+def test_postgres_accepts_connections(running: Running) -> None:
+    import asyncpg
+
+    pg = running.engines.postgres
+    assert pg is not None and pg.sqlalchemy_url.startswith("postgresql+asyncpg://smelter@127.0.0.1:")
+
+    async def query() -> list:
+        conn = await asyncpg.connect(pg.url)
+        try:
+            return [r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database ORDER BY datname")]
+        finally:
+            await conn.close()
+
+    assert {"prefect", "mlflow"} <= set(asyncio.run(query()))
+
+
+def test_settings_name_every_engine(running: Running) -> None:
+    settings = running.engines.settings()
+    assert settings["SMELTER_SPARK__MASTER"] == running.engines.spark.url  # type: ignore[union-attr]
+    assert settings["SMELTER_MLFLOW__TRACKING_URI"] == running.engines.mlflow.url  # type: ignore[union-attr]
+    assert settings["PREFECT_DB_URL"] == running.engines.postgres.sqlalchemy_url  # type: ignore[union-attr]
+    assert set(eng.status(running.home)) == {"spark", "connect", "mlflow", "postgres"}
+
+
+def test_nothing_survives_the_context(running: Running) -> None:
+    assert running.pgids and all(group_members(g) for g in running.pgids)
+    assert len(eng.leftovers(running.home)) >= len(running.pgids)
+    running.close()
+    assert {g: group_members(g) for g in running.pgids if group_members(g)} == {}
+    assert eng.status(running.home) == {}
+    assert eng.leftovers(running.home) == []
+    pg = running.engines.postgres
+    assert pg is not None and (pg.data_dir.exists() != pg.throwaway_dir)  # a throwaway cluster is removed
+
+
+def test_connect_to_a_silent_master_fails_clearly_and_leaves_nothing(tmp_path: Path) -> None:
+    silent = f"spark://127.0.0.1:{eng.free_port()}"
+    with pytest.raises(TimeoutError, match=f"master {silent}"):
+        eng.start_connect(tmp_path, silent, timeout=15)
+    assert eng.status(tmp_path) == {}
+    assert eng.leftovers(tmp_path) == []
+
+
+def test_mlflow_on_postgresql_without_its_driver_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(eng.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RuntimeError, match="needs the Python package psycopg2"):
+        eng.start_mlflow_server(tmp_path, "postgresql+psycopg2://smelter@127.0.0.1:1/mlflow")
+    with pytest.raises(RuntimeError, match="needs the Python package psycopg,"):
+        eng.start_mlflow_server(tmp_path, "postgresql://smelter@127.0.0.1:1/mlflow")
