@@ -23,9 +23,37 @@ def configure_mlflow(settings: Settings) -> str:
 
     if settings.mlflow.tracking_uri is None:
         settings.mlruns_root.mkdir(parents=True, exist_ok=True)
+    else:
+        check_tracking_server(settings.mlflow.tracking_uri)
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.registry_uri)
     return settings.tracking_uri
+
+
+class TrackingServerError(RuntimeError):
+    """The configured MLflow tracking server does not answer."""
+
+
+_answered: set[str] = set()  # tracking servers that answered /health in this process
+
+
+def check_tracking_server(uri: str, timeout: float = 5.0) -> None:
+    """An ``http(s)://`` tracking URI must answer ``GET /health`` within ``timeout`` seconds (once per process),
+    else :class:`TrackingServerError` naming the setting and the address: nothing is logged or registered."""
+    import urllib.error
+    import urllib.request
+
+    if not uri.startswith(("http://", "https://")) or uri in _answered:
+        return
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout) as answer:
+            answer.read()
+    except (OSError, urllib.error.URLError) as exc:
+        raise TrackingServerError(
+            f"settings mlflow.tracking_uri (SMELTER_MLFLOW__TRACKING_URI) = {uri!r}: the MLflow tracking server "
+            f"does not answer ({exc}); start it (make mlflow-server) or fix the setting"
+        ) from exc
+    _answered.add(uri)
 
 
 def _ensure_experiment(settings: Settings, name: str) -> str:

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from scripts import engines as eng
 from scripts.prefect_stack import group_members
+from smelter.settings import PROJECT_ROOT
 
 CLASSIC_JOB = """\
 import sys
@@ -117,6 +122,125 @@ def test_settings_name_every_engine(running: Running) -> None:
     assert settings["SMELTER_MLFLOW__TRACKING_URI"] == running.engines.mlflow.url  # type: ignore[union-attr]
     assert settings["PREFECT_DB_URL"] == running.engines.postgres.sqlalchemy_url  # type: ignore[union-attr]
     assert set(eng.status(running.home)) == {"spark", "connect", "mlflow", "postgres"}
+
+
+SMALL = ["--states", "Ohio,Texas,Utah", "--start", "2021-01-01", "--end", "2022-02-28", "--num-iterations", "20"]
+
+
+def run_flow(tmp: Path, name: str, args: list[str], **settings: str) -> Path:
+    """``python -m <args>`` from the project with its own lake, MLflow store and Prefect home under ``tmp/name``
+    and the given SMELTER_* settings; returns the lake root. The run must succeed."""
+    root = tmp / name
+    (root / "prefect").mkdir(parents=True)  # Prefect makes its home folder, but not the folders above it
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_") or k == "SMELTER_CONFIG"}
+    env |= {
+        "SMELTER_DATA_ROOT": str(root / "data"),
+        "SMELTER_MLRUNS_ROOT": str(root / "mlruns"),
+        "PREFECT_HOME": str(root / "prefect"),
+        # the engines share 2 cores: give Prefect's temporary API more than its default 20 s to start
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    } | settings
+    done = subprocess.run(
+        [sys.executable, "-m", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, f"{name}: {done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return root / "data"
+
+
+def digest(frame: pd.DataFrame) -> str:
+    """Content digest of a table, independent of row order and of how many files hold it."""
+    ordered = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return hashlib.sha256(ordered.to_csv(index=False).encode()).hexdigest()
+
+
+def test_the_demand_pipeline_gives_the_same_answers_locally_on_the_cluster_and_over_connect(
+    running: Running, tmp_path: Path
+) -> None:
+    from mlflow import MlflowClient
+
+    from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
+    from smelter.lake import Lake
+    from smelter.settings import MlflowSettings, load_settings
+    from tests.serving.serving_helpers import KEY, call, running_server
+
+    e = running.engines
+    assert e.spark is not None and e.connect is not None and e.mlflow is not None
+    masters = {"local": "local[1]", "cluster": e.spark.url, "connect": e.connect.url}
+    lakes = {
+        name: Lake(
+            run_flow(
+                tmp_path,
+                name,
+                ["flows.demand_forecast", *SMALL],
+                SMELTER_SPARK__MASTER=master,
+                SMELTER_MLFLOW__TRACKING_URI=e.mlflow.url,
+            )
+        )
+        for name, master in masters.items()
+    }
+    gold = {name: digest(lake.read_pandas(GOLD_DEMAND_FEATURES)) for name, lake in lakes.items()}
+    assert gold["cluster"] == gold["connect"] == gold["local"]
+    local = lakes["local"].read_pandas(GOLD_DEMAND_PREDICTIONS).sort_values(["date", "state"])
+    for name in ("cluster", "connect"):
+        scored = lakes[name].read_pandas(GOLD_DEMAND_PREDICTIONS).sort_values(["date", "state"])
+        assert lakes[name].manifest(GOLD_DEMAND_PREDICTIONS)["metadata"]["engine"] == "spark"
+        np.testing.assert_allclose(scored["prediction"].to_numpy(), local["prediction"].to_numpy(), rtol=1e-9)
+    client = MlflowClient(tracking_uri=e.mlflow.url, registry_uri=e.mlflow.url)
+    versions = client.search_model_versions("name='demand-forecast'")
+    assert sorted(int(v.version) for v in versions) == [1, 2, 3]  # one per run, in the server's registry
+    assert client.get_model_version_by_alias("demand-forecast", "champion").version == "1"  # equal RMSE: no move
+    assert not any((tmp_path / name / "mlruns").exists() for name in masters)  # nothing tracked locally
+    # the endpoint loads the champion from the tracking server and scores the short form
+    settings = load_settings(
+        data_root=tmp_path / "serve" / "data",
+        mlruns_root=tmp_path / "serve" / "mlruns",
+        mlflow=MlflowSettings(tracking_uri=e.mlflow.url),
+    )
+    with running_server(
+        settings,
+        tmp_path / "serve.log",
+        api_key=KEY,
+        model_uri="models:/demand-forecast@champion",
+        alias_poll_seconds="1",
+    ) as url:
+        status, answer, headers = call(f"{url}/score", {"dataframe_records": [{"date": "2022-02-01", "state": "Ohio"}]})
+        assert status == 200 and headers["X-Model-Name"] == "demand-forecast", answer
+        assert answer["predictions"][0]["population_year"] == 2022
+
+
+def test_heart_and_network_track_into_the_tracking_server(running: Running, tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    server = running.engines.mlflow
+    assert server is not None
+    run_flow(
+        tmp_path,
+        "heart",
+        [
+            "flows.heart_risk",
+            "train",
+            "--rows",
+            "300",
+            "--chains",
+            "2",
+            "--samples",
+            "200",
+            "--warmup",
+            "200",
+            "--min-n-eff",
+            "50",
+        ],
+        SMELTER_MLFLOW__TRACKING_URI=server.url,
+    )
+    run_flow(
+        tmp_path,
+        "network",
+        ["flows.network_design", "--n-cities", "5", "--thresholds", "0,50", "--city-set", "random"],
+        SMELTER_MLFLOW__TRACKING_URI=server.url,
+    )
+    client = MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+    assert client.get_model_version_by_alias("heart-risk", "champion").version == "1"
+    assert client.get_experiment_by_name("network-design") is not None
 
 
 def test_nothing_survives_the_context(running: Running) -> None:

@@ -1,4 +1,4 @@
-"""What a cluster needs of the Spark session, without a JVM: reachability and the project's code zip."""
+"""What a cluster needs, without a JVM: a reachable master and tracking server, and the project's code zip."""
 
 import socket
 import time
@@ -39,3 +39,15 @@ def test_the_code_zip_holds_the_project_packages_without_caches(tmp_path):
         names = archive.namelist()
     assert {"smelter/__init__.py", "smelter/scoring.py", "tasks/demand_forecast/schema.py"} <= set(names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_a_tracking_server_that_does_not_answer_is_a_prompt_error_naming_the_setting():
+    from smelter.tracking import TrackingServerError, check_tracking_server
+
+    url = f"http://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(TrackingServerError) as err:
+        check_tracking_server(url, timeout=2)
+    assert time.monotonic() - started < 3
+    assert "SMELTER_MLFLOW__TRACKING_URI" in str(err.value) and url in str(err.value)
+    check_tracking_server("sqlite:///anything.db")  # local stores are not servers: nothing to check
