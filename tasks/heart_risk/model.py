@@ -43,13 +43,13 @@ class HeartRiskModel(PythonModel):
         """Raw patient rows -> probability, lower, upper, label, unknown_category (same order)."""
         if unknown not in UNKNOWN:
             raise ValueError(f"param 'unknown' must be one of {UNKNOWN}, not {unknown!r}")
-        x = self.preprocessor.transform(patients, unknown=unknown)
+        x, unseen = self.preprocessor.transform_flagged(patients, unknown=unknown)
         parts = [
             summarise(draw_probabilities(x[i : i + self.batch_rows], self.w, self.b), self.threshold, self.level)
             for i in range(0, len(x), self.batch_rows)
         ]
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS[:-1])
-        return out.assign(unknown_category=self.preprocessor.unseen(patients))[OUTPUT_COLUMNS]
+        return out.assign(unknown_category=unseen)[OUTPUT_COLUMNS]
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         return self.score(model_input, unknown=(params or {}).get("unknown", "error"))

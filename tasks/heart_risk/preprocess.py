@@ -96,6 +96,12 @@ class HeartPreprocessor:
 
     def transform(self, df: pd.DataFrame, unknown: str = "error", source: str = "input") -> np.ndarray:
         """Raw or silver patient columns -> (rows, features) float64 design matrix."""
+        return self.transform_flagged(df, unknown, source)[0]
+
+    def transform_flagged(
+        self, df: pd.DataFrame, unknown: str = "error", source: str = "input"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like :meth:`transform`, plus per row whether any category was unseen (what ``unknown="flag"`` flags)."""
         missing = [c for c in FEATURES if c not in df.columns]
         if missing:
             raise ValueError(f"{source}: missing column(s) {missing}")
@@ -103,13 +109,16 @@ class HeartPreprocessor:
         blocks = [np.column_stack([(x[c].fillna(self.medians[c]) - self.means[c]) / self.sds[c] for c in NUMERIC])]
         blocks.append(np.column_stack([x[c].isna().astype(float) for c in MISSING_INDICATORS]))
         blocks.append(x[list(BINARY)].fillna(0.0).to_numpy(float))
+        unseen = np.zeros(len(x), dtype=bool)
         for column, levels in CATEGORIES.items():
-            blocks.append(self._one_hot(x[column], column, levels, unknown, source))
-        return np.column_stack(blocks).astype(np.float64)
+            coded, column_unseen = self._one_hot(x[column], column, levels, unknown, source)
+            blocks.append(coded)
+            unseen |= column_unseen
+        return np.column_stack(blocks).astype(np.float64), unseen
 
     def _one_hot(
         self, values: pd.Series, column: str, levels: tuple[str, ...], unknown: str, source: str
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         out = np.column_stack([(values == lv).to_numpy(float) for lv in levels[1:]])
         unseen = ~values.isin(levels).to_numpy()
         if unseen.any():
@@ -119,14 +128,7 @@ class HeartPreprocessor:
                     f"{source}: column {column!r} row {row}: unknown category {values[row]!r}; known: {list(levels)}"
                 )
             out[unseen] = [self.frequencies[column][lv] for lv in levels[1:]]
-        return out
-
-    def unseen(self, df: pd.DataFrame) -> np.ndarray:
-        """Per row: True where any categorical value is not one the model knows (what ``unknown="flag"`` flags)."""
-        flags = np.zeros(len(df), dtype=bool)
-        for column, levels in CATEGORIES.items():
-            flags |= ~df[column].astype("string").str.strip().isin(levels).to_numpy(dtype=bool, na_value=False)
-        return flags
+        return out, unseen
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
