@@ -49,6 +49,9 @@ class SparkSettings(BaseModel):
     app_name: str = "smelter"
     shuffle_partitions: int = 4
     driver_memory: str = "4g"
+    # on a cluster: how long the first job may wait for an executor (all cores held by other applications
+    # is a silent wait in Spark) before it is cancelled with an error naming the master
+    executor_wait_seconds: float = 120.0
     extra_conf: dict[str, str] = {}
 
 

@@ -15,6 +15,7 @@ classic session and a Connect session (which has no ``SparkContext``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -22,8 +23,9 @@ import tempfile
 import threading
 import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlparse
 
 from smelter.settings import Settings, SparkSettings
@@ -35,6 +37,7 @@ _lock = threading.Lock()
 _session: SparkSession | None = None
 _lake_checked: set[tuple[str, str]] = set()  # (session, lake root) pairs already checked
 SHIPPED_PACKAGES = ("smelter", "tasks")
+T = TypeVar("T")
 
 
 class SparkEngineError(RuntimeError):
@@ -102,7 +105,7 @@ def get_lake_spark(settings: Settings) -> SparkSession:
     """The session for lake work: :func:`get_spark`, and on a cluster a check that executors see the lake."""
     spark = get_spark(settings.spark)
     if not settings.spark.master.startswith("local"):
-        check_lake_visible(spark, Path(settings.data_root), settings.spark.master)
+        check_lake_visible(spark, Path(settings.data_root), settings.spark.master, settings.spark.executor_wait_seconds)
     return spark
 
 
@@ -185,11 +188,53 @@ def ship_project_code(spark: SparkSession) -> Path:
     return archive
 
 
-def check_lake_visible(spark: SparkSession, root: Path, master: str) -> None:
+class NoExecutorsError(SparkEngineError):
+    """No executor ran a job within the wait: the cluster has no workers or no free cores."""
+
+
+def run_bounded(spark: SparkSession, job: Callable[[], T], seconds: float, master: str) -> T:
+    """Run the Spark action ``job`` and wait at most ``seconds`` for it; past that, cancel it (by job tag,
+    which both classic and Connect sessions support) and raise :class:`NoExecutorsError` naming the master.
+
+    A cluster whose cores are all held by other applications accepts the job and waits silently;
+    this turns that wait into an error."""
+    tag = f"smelter-bounded-{uuid.uuid4().hex[:8]}"
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        spark.addTag(tag)  # tags are per thread
+        try:
+            outcome["value"] = job()
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+        finally:
+            spark.removeTag(tag)
+
+    thread = threading.Thread(target=target, name=tag, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        with contextlib.suppress(Exception):
+            spark.interruptTag(tag)
+        thread.join(30)
+        raise NoExecutorsError(
+            f"settings spark.master (SMELTER_SPARK__MASTER) = {master!r}: no executor ran the first job within "
+            f"{seconds:g} s (settings spark.executor_wait_seconds): the cluster has no live workers, or other "
+            "applications hold all its cores; free cores (stop an application or start a worker) or lower "
+            "spark.cores.max of the others"
+        )
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
+
+
+def check_lake_visible(spark: SparkSession, root: Path, master: str, wait_seconds: float = 120.0) -> None:
     """Executors must read the lake root at the path the driver uses (one shared filesystem or mount).
 
     Writes a marker file under ``root`` and has a Spark task read it back; anything else is a
-    :class:`LakeNotVisibleError` naming the root and the master, before any pipeline job runs."""
+    :class:`LakeNotVisibleError` naming the root and the master, before any pipeline job runs. The job
+    is also the first one of the session: it waits at most ``wait_seconds`` for an executor
+    (:func:`run_bounded`)."""
     key = (session_key(spark), str(root))
     if key in _lake_checked:
         return
@@ -198,7 +243,10 @@ def check_lake_visible(spark: SparkSession, root: Path, master: str) -> None:
     marker = root / f"smelter-lake-check-{token}.txt"  # not hidden: Spark skips files starting with . or _
     marker.write_text(token)
     try:
-        seen = [row[0] for row in spark.read.text(marker.resolve().as_uri()).collect()]
+        rows = run_bounded(spark, spark.read.text(marker.resolve().as_uri()).collect, wait_seconds, master)
+        seen = [row[0] for row in rows]
+    except NoExecutorsError:
+        raise
     except Exception as exc:
         seen = [f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"]
     finally:

@@ -268,3 +268,50 @@ def test_mlflow_on_postgresql_without_its_driver_is_a_clear_error(tmp_path: Path
         eng.start_mlflow_server(tmp_path, "postgresql+psycopg2://smelter@127.0.0.1:1/mlflow")
     with pytest.raises(RuntimeError, match="needs the Python package psycopg,"):
         eng.start_mlflow_server(tmp_path, "postgresql://smelter@127.0.0.1:1/mlflow")
+
+
+HOLD_CORES = """\
+import sys, time
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.master(sys.argv[1]).config("spark.driver.host", "127.0.0.1").getOrCreate()
+spark.sparkContext.parallelize(range(2), 1).count()  # runs: this application holds the only core now
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+FIRST_JOB = """\
+import sys, time
+from smelter.settings import load_settings
+from smelter.spark import NoExecutorsError, get_lake_spark
+
+settings = load_settings(data_root=sys.argv[2], spark={"master": sys.argv[1], "executor_wait_seconds": 8})
+t0 = time.monotonic()
+try:
+    get_lake_spark(settings)
+except NoExecutorsError as exc:
+    print(f"{time.monotonic() - t0:.1f}", exc, sep="\\n")
+"""
+
+
+def test_a_cluster_with_no_free_cores_is_an_error_within_the_wait_not_a_hang(tmp_path: Path) -> None:
+    cluster = eng.start_spark_cluster(tmp_path / "engines", workers=1)
+    try:
+        (tmp_path / "hold.py").write_text(HOLD_CORES)
+        holder = subprocess.Popen(
+            [sys.executable, str(tmp_path / "hold.py"), cluster.url],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+            out = run_script(tmp_path / "first_job.py", FIRST_JOB, cluster.url, str(tmp_path / "lake")).splitlines()
+        finally:
+            eng.kill_groups([holder.pid])
+    finally:
+        eng.stop(cluster)
+    assert len(out) >= 2, out
+    assert float(out[0]) < 60  # the wait (8 s) plus cancelling, not Spark's endless "has not accepted any resources"
+    assert cluster.url in out[1] and "spark.executor_wait_seconds" in out[1] and "cores" in out[1]
+    assert list((tmp_path / "lake").glob("smelter-lake-check-*")) == []  # the marker is not left in the lake
