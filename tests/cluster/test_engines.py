@@ -127,9 +127,9 @@ def test_settings_name_every_engine(running: Running) -> None:
 SMALL = ["--states", "Ohio,Texas,Utah", "--start", "2021-01-01", "--end", "2022-02-28", "--num-iterations", "20"]
 
 
-def run_flow(tmp: Path, name: str, args: list[str], **settings: str) -> Path:
+def flow_process(tmp: Path, name: str, args: list[str], **settings: str) -> subprocess.CompletedProcess:
     """``python -m <args>`` from the project with its own lake, MLflow store and Prefect home under ``tmp/name``
-    and the given SMELTER_* settings; returns the lake root. The run must succeed."""
+    and the given SMELTER_* settings."""
     root = tmp / name
     (root / "prefect").mkdir(parents=True)  # Prefect makes its home folder, but not the folders above it
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMELTER_") or k == "SMELTER_CONFIG"}
@@ -140,11 +140,16 @@ def run_flow(tmp: Path, name: str, args: list[str], **settings: str) -> Path:
         # the engines share 2 cores: give Prefect's temporary API more than its default 20 s to start
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     } | settings
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900
     )
+
+
+def run_flow(tmp: Path, name: str, args: list[str], **settings: str) -> Path:
+    """:func:`flow_process`, which must succeed; returns the lake root."""
+    done = flow_process(tmp, name, args, **settings)
     assert done.returncode == 0, f"{name}: {done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-    return root / "data"
+    return tmp / name / "data"
 
 
 def digest(frame: pd.DataFrame) -> str:
@@ -315,3 +320,32 @@ def test_a_cluster_with_no_free_cores_is_an_error_within_the_wait_not_a_hang(tmp
     assert float(out[0]) < 60  # the wait (8 s) plus cancelling, not Spark's endless "has not accepted any resources"
     assert cluster.url in out[1] and "spark.executor_wait_seconds" in out[1] and "cores" in out[1]
     assert list((tmp_path / "lake").glob("smelter-lake-check-*")) == []  # the marker is not left in the lake
+
+
+def published(lake: Path) -> dict[str, list[str]]:
+    """Per layer, the datasets with a published version (the lake's ``_CURRENT`` pointers)."""
+    return {
+        layer: sorted(p.parent.name for p in (lake / layer).glob("*/_CURRENT"))
+        for layer in ("bronze", "silver", "gold")
+    }
+
+
+def test_a_master_that_does_not_answer_fails_the_flow_naming_it_and_publishes_no_refined_data(tmp_path: Path) -> None:
+    dead = f"spark://127.0.0.1:{eng.free_port()}"
+    done = flow_process(tmp_path, "dead-master", ["flows.demand_forecast", *SMALL], SMELTER_SPARK__MASTER=dead)
+    assert done.returncode != 0
+    assert f"SMELTER_SPARK__MASTER) = {dead!r}" in done.stdout + done.stderr
+    lake = published(tmp_path / "dead-master" / "data")
+    assert lake["silver"] == [] and lake["gold"] == []
+    assert not (tmp_path / "dead-master" / "mlruns" / "mlflow.db").exists()
+
+
+def test_a_tracking_server_that_does_not_answer_fails_training_naming_it_and_registers_nothing(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{eng.free_port()}"
+    args = ["flows.demand_forecast", *SMALL]
+    done = flow_process(tmp_path, "dead-tracking", args, SMELTER_MLFLOW__TRACKING_URI=dead)
+    assert done.returncode != 0
+    assert f"SMELTER_MLFLOW__TRACKING_URI) = {dead!r}" in done.stdout + done.stderr
+    lake = published(tmp_path / "dead-tracking" / "data")
+    assert "demand_features" in lake["gold"] and "demand_predictions" not in lake["gold"]  # whole gold, no scores
+    assert not (tmp_path / "dead-tracking" / "mlruns").exists()  # nothing fell back to a local store either
