@@ -1,0 +1,254 @@
+"""Landing files and what has become of them: the incremental half of ingest.
+
+A source is one CSV file or a folder of them (an export job dropping ``daily_sales_2021-07-04.csv``
+a day, or ``daily_sales_2021-07.csv`` a month). Each file is known by its name and the sha256 of its
+bytes; the landing log (a JSON file beside the bronze table) records, per ingested file, its digest,
+rows, date range and whether its rows have reached silver yet. A run ingests only what the log does
+not hold:
+
+* a new name is ingested;
+* the same name and digest is skipped;
+* the same name with other bytes is a :class:`ChangedFileError`, unless asked to replace it, or
+  unless the earlier bytes never reached silver (a bad file that stopped the run, now fixed).
+
+Per-file checks happen before a file reaches bronze (:func:`read_landing_csv`): a half-written file
+(no newline at the end: still being copied), a missing column, a row with the wrong number of fields,
+a date outside the period its name gives. Each is a :class:`RawFileError` naming file, column and row
+(the 1-based line, the header being line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+
+from tasks.common.ingest import RawFileError, file_sha256
+
+PERIOD = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?$")  # ..._2021-07-04 (a day) or ..._2021-07 (a month)
+SOURCE_ROW = "_source_row"
+
+
+class ChangedFileError(RawFileError):
+    """A landing file already ingested and refined has other bytes now; replacing it must be asked for."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """A file in the landing zone: its name (the key), where it is, its digest and size."""
+
+    name: str
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """The landing log's entry of one ingested file."""
+
+    name: str
+    sha256: str
+    size: int
+    rows: int
+    min_date: str | None  # ISO dates of the rows whose date parses; None if none does
+    max_date: str | None
+    ingested_at: str
+    refined: bool = False  # its rows have reached silver
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What a run does with the landing files: ingest ``new`` and ``replaced``, skip ``unchanged``."""
+
+    new: list[LandingFile] = field(default_factory=list)
+    replaced: list[LandingFile] = field(default_factory=list)
+    unchanged: list[LandingFile] = field(default_factory=list)
+
+    @property
+    def to_ingest(self) -> list[LandingFile]:
+        return [*self.new, *self.replaced]
+
+
+def landing_files(source: Path, pattern: str = "*.csv") -> list[Path]:
+    """The files of a source: the file itself, or a folder's ``pattern`` files by name (hidden and
+    ``_``-prefixed files are in-progress copies by convention, and skipped)."""
+    source = Path(source)
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise RawFileError(f"landing source {source} does not exist")
+    return sorted(p for p in source.glob(pattern) if p.is_file() and not p.name.startswith((".", "_")))
+
+
+def describe(path: Path) -> LandingFile:
+    path = Path(path)
+    return LandingFile(path.name, str(path.resolve()), file_sha256(path), path.stat().st_size)
+
+
+def read_log(path: Path) -> dict[str, FileRecord]:
+    """The landing log at ``path`` (empty if there is none yet)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    return {r["name"]: FileRecord(**r) for r in json.loads(path.read_text())["files"]}
+
+
+def write_log(path: Path, records: dict[str, FileRecord]) -> None:
+    """Replace the log atomically (a reader never sees half of it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    doc = {"files": [asdict(records[name]) for name in sorted(records)]}
+    tmp.write_text(json.dumps(doc, indent=1))
+    tmp.replace(path)
+
+
+def plan_ingest(files: Iterable[LandingFile], log: dict[str, FileRecord], replace_changed: bool = False) -> IngestPlan:
+    """Sort the landing files by what the log knows of them (see the module doc); every changed file
+    that may not be replaced is named in one :class:`ChangedFileError`."""
+    plan = IngestPlan()
+    refused = []
+    for f in files:
+        known = log.get(f.name)
+        if known is None:
+            plan.new.append(f)
+        elif known.sha256 == f.sha256:
+            plan.unchanged.append(f)
+        elif replace_changed or not known.refined:
+            plan.replaced.append(f)
+        else:
+            refused.append(f"{f.path}: sha256 {f.sha256[:12]}... was {known.sha256[:12]}... when ingested")
+    if refused:
+        raise ChangedFileError(
+            "landing file(s) changed since they were ingested and refined (pass replace_changed=True, "
+            "--replace-changed, to re-ingest them and recompute the dates they cover):\n  " + "\n  ".join(refused)
+        )
+    return plan
+
+
+def period_of(name: str) -> tuple[date, date] | None:
+    """The days a file's name says it holds: ``..._2021-07-04.csv`` one day, ``..._2021-07.csv`` a month;
+    None for a name without a period (a file of any dates)."""
+    match = PERIOD.search(Path(name).stem)
+    if not match:
+        return None
+    year, month, day = int(match[1]), int(match[2]), match[3]
+    try:
+        if day is not None:
+            first = date(year, month, int(day))
+            return first, first
+        first = date(year, month, 1)
+    except ValueError:
+        return None
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _line_of_bad_row(raw: bytes, width: int) -> tuple[int, int]:
+    """(1-based line, field count) of the first row whose field count is not ``width``."""
+    for number, row in enumerate(csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"))), start=1):
+        if row and len(row) != width:
+            return number, len(row)
+    return 0, width
+
+
+def read_landing_csv(
+    path: Path, required: list[str], date_column: str | None = None, date_format: str = "%m/%d/%Y"
+) -> tuple[pa.Table, tuple[str | None, str | None]]:
+    """Read a landing CSV as text columns plus ``_source_row`` (its line); returns the table and the
+    (min, max) ISO dates of ``date_column``. Checks: a complete last line, the ``required`` columns,
+    every row's field count, and (when the name gives a period) every parsable date inside it."""
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    path = Path(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise RawFileError(f"landing file {path} is empty")
+    if not raw.endswith(b"\n"):
+        line = raw.count(b"\n") + 1
+        raise RawFileError(
+            f"landing file {path}: row {line} (its last line) has no line end: the file looks half-written "
+            "(still being copied?); it is not ingested; the next run takes it once it is complete"
+        )
+    header = next(csv.reader(io.StringIO(raw.split(b"\n", 1)[0].decode("utf-8", errors="replace"))))
+    names = [h.strip() for h in header]
+    if missing := [c for c in required if c not in names]:
+        raise RawFileError(f"landing file {path} lacks column(s) {missing}; it has {names}")
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        line, got = _line_of_bad_row(raw, len(names))
+        raise RawFileError(
+            f"landing file {path}: row {line} has {got} fields, the header {len(names)} ({exc})"
+        ) from exc
+    if table.num_rows == 0:
+        raise RawFileError(f"landing file {path} has a header but no rows")
+    table = table.append_column(SOURCE_ROW, pa.array(range(2, table.num_rows + 2), pa.int32()))
+    if date_column is None:
+        return table, (None, None)
+    dates = pc.strptime(pc.utf8_trim_whitespace(table[date_column]), date_format, "s", error_is_null=True).cast(
+        pa.date32()
+    )
+    period = period_of(path.name)
+    if period is not None:
+        outside = pc.and_(pc.is_valid(dates), pc.or_(pc.less(dates, period[0]), pc.greater(dates, period[1])))
+        if pc.any(outside).as_py():
+            index = pc.index(outside, True).as_py()
+            where = "day" if period[0] == period[1] else "month"
+            raise RawFileError(
+                f"landing file {path}: column {date_column!r}, row {index + 2}: {table[date_column][index].as_py()!r} "
+                f"is outside the {where} its name gives ({period[0]}..{period[1]}); {pc.sum(outside).as_py()} "
+                "row(s) like it"
+            )
+    low, high = pc.min(dates).as_py(), pc.max(dates).as_py()
+    return table, (low and low.isoformat(), high and high.isoformat())
+
+
+def record(f: LandingFile, rows: int, dates: tuple[str | None, str | None]) -> FileRecord:
+    """The log entry of a file just ingested (not yet refined)."""
+    return FileRecord(f.name, f.sha256, f.size, rows, dates[0], dates[1], datetime.now(UTC).isoformat())
+
+
+def months_of(records: Iterable[FileRecord]) -> list[tuple[int, int]]:
+    """Every (year, month) the records' date ranges touch, in order."""
+    months: set[tuple[int, int]] = set()
+    for r in records:
+        if r.min_date is None or r.max_date is None:
+            continue
+        low, high = date.fromisoformat(r.min_date), date.fromisoformat(r.max_date)
+        y, m = low.year, low.month
+        while (y, m) <= (high.year, high.month):
+            months.add((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return sorted(months)
+
+
+def files_covering(log: dict[str, FileRecord], months: Iterable[tuple[int, int]]) -> list[str]:
+    """Names of the logged files with rows in any of ``months``: what recomputing those months reads."""
+    wanted = set(months)
+    return sorted(name for name, r in log.items() if wanted & set(months_of([r])))
+
+
+def mark_refined(log: dict[str, FileRecord], names: Iterable[str]) -> dict[str, FileRecord]:
+    """The log with ``names`` marked as reached silver."""
+    out = dict(log)
+    for name in names:
+        out[name] = replace(out[name], refined=True)
+    return out
