@@ -21,6 +21,10 @@ STACK := $(PY) -m scripts.prefect_stack --port $(PREFECT_PORT) --concurrency $(P
 # Each target runs in the foreground and prints the SMELTER_* settings to use; Ctrl-C (or engines-down) stops it.
 ENGINES_HOME ?= $(CURDIR)/.engines
 ENGINES := $(PY) -m scripts.engines --home $(ENGINES_HOME)
+# MLflow's backend store: empty = SQLite in $(ENGINES_HOME)/mlflow; `postgres` = the mlflow database of the
+# PostgreSQL of `make postgres` (or the one engines-up starts); or any SQLAlchemy URL (postgresql://user@host/db)
+MLFLOW_BACKEND_URI ?=
+MLFLOW_BACKEND := $(if $(MLFLOW_BACKEND_URI),--backend-uri '$(MLFLOW_BACKEND_URI)')
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,14 +89,14 @@ cluster: $(STAMP)       ## Spark standalone master + 2 workers from the installe
 connect: $(STAMP)       ## a cluster + a Spark Connect server on it (MASTER=spark://... to attach to another)
 	$(ENGINES) connect $(if $(MASTER),--master '$(MASTER)')
 
-mlflow-server: $(STAMP) ## MLflow tracking server, registry, proxied artifacts (MLFLOW_BACKEND_URI= for PostgreSQL)
-	$(ENGINES) mlflow-server $(if $(MLFLOW_BACKEND_URI),--backend-uri '$(MLFLOW_BACKEND_URI)')
+mlflow-server: $(STAMP) ## MLflow tracking server, registry, proxied artifacts (MLFLOW_BACKEND_URI=postgres: on make postgres)
+	$(ENGINES) mlflow-server $(MLFLOW_BACKEND)
 
 postgres: $(STAMP)      ## a throwaway PostgreSQL (databases prefect, mlflow) for PREFECT_DB_URL
 	$(ENGINES) postgres
 
 engines-up: $(STAMP)    ## all four engines; prints the settings; Ctrl-C or `make engines-down` stops them
-	$(ENGINES) up
+	$(ENGINES) up $(MLFLOW_BACKEND)
 
 engines-down: $(STAMP)  ## stop every engine recorded in $(ENGINES_HOME)/run
 	$(ENGINES) down

@@ -7,7 +7,8 @@ git-ignored folder (``.engines/`` in the project, or ``home``):
   distribution's own ``bin/spark-class`` (no separate Spark download);
 * a Spark Connect server (``bin/spark-submit --class ...SparkConnectServer``) attached to it;
 * an MLflow tracking server with the registry and proxied artifacts (SQLite, or a PostgreSQL URL, whose
-  driver must be installed: ``postgresql+psycopg2://`` needs psycopg2, plain ``postgresql://`` psycopg 3);
+  driver must be installed: plain ``postgresql://`` is psycopg 3, which requirements.lock pins,
+  ``postgresql+psycopg2://`` psycopg2; ``--backend-uri postgres``: the ``mlflow`` database of the PostgreSQL below);
 * a throwaway PostgreSQL cluster made with the Debian server binaries (``initdb``, ``postgres``),
   trust auth on 127.0.0.1 only, databases ``prefect`` and ``mlflow``. PostgreSQL refuses to run as
   root: as root its processes run as the ``postgres`` user (``nobody`` where there is none), and the
@@ -17,6 +18,7 @@ Each engine runs in its own process group, recorded in ``home/run/<name>.json``;
 ``stop_all`` end the groups (TERM, then KILL after a timeout). Usage::
 
     python -m scripts.engines {cluster,connect,mlflow-server,postgres,up,down,status} [--home DIR]
+        [--master spark://...] [--backend-uri postgres|URL]
 """
 
 from __future__ import annotations
@@ -87,6 +89,15 @@ class Postgres(Engine):
     sqlalchemy_url: str = ""  # postgresql+asyncpg://... for Prefect
     data_dir: Path = Path()
     throwaway_dir: bool = False  # data outside home (removed on stop)
+
+    def database_url(self, database: str) -> str:
+        """``postgresql://`` URL of another database of this cluster (e.g. ``mlflow``)."""
+        return with_database(self.url, database)
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` (``scheme://user@host:port/db``) naming ``database`` instead."""
+    return url.rsplit("/", 1)[0] + "/" + database
 
 
 @dataclass
@@ -435,13 +446,29 @@ def check_db_driver(uri: str) -> None:
         raise RuntimeError(f"mlflow-server: backend {uri} needs the Python package {driver}, which is not installed")
 
 
+def mlflow_backend(home: Path, backend_uri: str | None, postgres: Postgres | None = None) -> str:
+    """The MLflow server's backend store: ``backend_uri`` as given; for ``postgres`` the ``mlflow`` database
+    of ``postgres``, else of the PostgreSQL running for ``home`` (``make postgres``); SQLite in
+    ``home/mlflow/mlflow.db`` when ``None``."""
+    if backend_uri != "postgres":
+        return backend_uri or f"sqlite:///{home / 'mlflow' / 'mlflow.db'}"
+    if postgres is not None:
+        return postgres.database_url("mlflow")
+    state = status(home).get("postgres")
+    if not (state and state["alive"]):
+        raise RuntimeError(
+            f"mlflow-server: backend postgres, but no PostgreSQL runs for {home}: start it first (make postgres)"
+        )
+    return with_database(state["url"], "mlflow")
+
+
 def start_mlflow_server(home: Path = HOME, backend_uri: str | None = None, timeout: float = 120.0) -> MlflowServer:
-    """``mlflow server`` with the registry and proxied artifacts (``home/mlflow/artifacts``); SQLite in
-    ``home/mlflow/mlflow.db`` unless ``backend_uri`` (e.g. PostgreSQL) is given. Returns when /health answers."""
+    """``mlflow server`` with the registry and proxied artifacts (``home/mlflow/artifacts``); the backend store
+    as :func:`mlflow_backend` picks it from ``backend_uri`` (e.g. a PostgreSQL URL). Returns when /health answers."""
     refuse_if_running(home, "mlflow")
     folder = home / "mlflow"
     (folder / "artifacts").mkdir(parents=True, exist_ok=True)
-    backend = backend_uri or f"sqlite:///{folder / 'mlflow.db'}"
+    backend = mlflow_backend(home, backend_uri)
     check_db_driver(backend)
     port, log = free_port(), home / "logs" / "mlflow-server.log"
     # no job runner (seven huey consumers for GenAI jobs Smelter does not use): light on a laptop
@@ -589,13 +616,14 @@ def engines(
     connect_conf: dict[str, str] | None = None,
 ) -> Iterator[Engines]:
     """Start the chosen engines; stop them all on exit, also when the body raises. Connect attaches to
-    ``master_url`` if given, else to the cluster started here."""
+    ``master_url`` if given, else to the cluster started here; ``mlflow_backend_uri="postgres"`` puts MLflow
+    on the PostgreSQL started here (see :func:`mlflow_backend`)."""
     started = Engines()
     try:
         if postgres:
             started.postgres = start_postgres(home)
         if mlflow:
-            started.mlflow = start_mlflow_server(home, mlflow_backend_uri)
+            started.mlflow = start_mlflow_server(home, mlflow_backend(home, mlflow_backend_uri, started.postgres))
         if spark:
             started.spark = start_spark_cluster(home)
         if connect:
@@ -639,7 +667,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["cluster", "connect", "mlflow-server", "postgres", "up", "down", "status"])
     parser.add_argument("--home", type=Path, default=Path(os.environ.get("SMELTER_ENGINES_HOME", HOME)))
     parser.add_argument("--master", help="connect: the cluster's master URL (default: start one)")
-    parser.add_argument("--backend-uri", help="mlflow-server: backend store URI (default: SQLite in home)")
+    parser.add_argument(
+        "--backend-uri",
+        help="mlflow-server, up: backend store URI (default: SQLite in home); 'postgres': the mlflow database of "
+        "the PostgreSQL started by up or running for --home (make postgres)",
+    )
     args = parser.parse_args(argv)
     home = args.home.resolve()
     if args.command == "down":

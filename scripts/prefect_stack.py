@@ -12,12 +12,14 @@ The end-to-end test drives the same functions. Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -142,29 +144,48 @@ def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
     proc.wait(5)
 
 
+@contextlib.contextmanager
+def running(
+    env: dict[str, str],
+    concurrency: int = CONCURRENCY,
+    timeout: float = 120.0,
+    timings: dict[str, float] | None = None,
+) -> Iterator[list[subprocess.Popen]]:
+    """A server on ``env``'s database, the work pool (limit ``concurrency``), a worker and prefect.yaml's
+    deployments, logs ``server.log`` and ``worker.log`` in PREFECT_HOME. Yields ``[server, worker]``; stops
+    both on exit, also when start-up or the body fails. ``timings`` receives the seconds of the start-up steps."""
+    home = Path(env["PREFECT_HOME"])
+    timings = {} if timings is None else timings
+    procs: list[subprocess.Popen] = []
+    try:
+        t0 = time.monotonic()
+        procs.append(start_server(env, home / "server.log"))
+        wait_healthy(env, timeout, proc=procs[0])
+        timings["server start"] = time.monotonic() - t0
+        t1 = time.monotonic()
+        create_pool(env, concurrency=concurrency)
+        procs.append(start(worker_cmd(), worker_env(env), home / "worker.log"))  # starts while we deploy
+        deploy(env)
+        timings["pool, worker start, deploy"] = time.monotonic() - t1
+        yield procs
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
 def demo(env: dict[str, str]) -> None:
     """Server, deployments, worker, one quick run, the UI; Ctrl-C stops everything."""
     home = Path(env["PREFECT_HOME"])
     signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    server = start_server(env, home / "server.log")
-    worker = None
-    try:
-        print(f"Prefect server up in {wait_healthy(env, proc=server):.0f} s (log {home / 'server.log'})")
-        create_pool(env)
-        worker = start(worker_cmd(), worker_env(env), home / "worker.log")
-        deploy(env)
+    timings: dict[str, float] = {}
+    with contextlib.suppress(KeyboardInterrupt), running(env, timings=timings) as (server, _):
+        print(f"Prefect server up in {timings['server start']:.0f} s (log {home / 'server.log'})")
         subprocess.run(_prefect("deployment", "run", *DEMO_RUN), env=env, check=True)
         ui = env["PREFECT_API_URL"].removesuffix("/api")
         print(f"UI: {ui}/deployments  (worker log {home / 'worker.log'}); Ctrl-C to stop")
         open_ui(ui)
         server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for proc in (worker, server):
-            if proc is not None:
-                stop(proc)
 
 
 def open_ui(url: str) -> None:

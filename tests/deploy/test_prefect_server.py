@@ -17,6 +17,7 @@ import yaml
 
 from scripts import prefect_stack
 from smelter import lake
+from tests.deploy.prefect_helpers import TERMINAL, wait_for
 
 PROJECT = prefect_stack.PROJECT_DIR
 FLOW_OF = {
@@ -29,7 +30,6 @@ FLOW_OF = {
     "flows/network_design.py:network_design": "network-design",
     "flows/main.py:run_all": "smelter",
 }
-TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def declared() -> dict[str, dict]:
@@ -41,15 +41,6 @@ def declared() -> dict[str, dict]:
 def deployed(stack) -> dict[str, dict]:
     flows = {f["id"]: f["name"] for f in stack.post("/flows/filter")}
     return {f"{flows[d['flow_id']]}/{d['name']}": d for d in stack.post("/deployments/filter")}
-
-
-def wait_for(predicate, timeout: float, what: str, step: float = 1.0):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if value := predicate():
-            return value
-        time.sleep(step)
-    raise TimeoutError(f"{what} not within {timeout:.0f} s")
 
 
 def test_every_flow_is_deployed_with_its_schedule_and_upcoming_runs(prefect_server):
