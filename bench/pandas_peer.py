@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tasks.demand_forecast.refine import year_columns
-from tasks.demand_forecast.schema import GOLD_COLUMNS, KEYS, calendar_features
+from tasks.demand_forecast.refine import STATE_TOTAL, year_columns
+from tasks.demand_forecast.schema import GOLD_COLUMNS, KEYS, STORE_COUNT, TARGET, calendar_features
 
 
 def refine_sales(bronze: pd.DataFrame) -> pd.DataFrame:
@@ -19,6 +19,7 @@ def refine_sales(bronze: pd.DataFrame) -> pd.DataFrame:
         {
             "date": pd.to_datetime(bronze["Date"].str.strip(), format="%m/%d/%Y", errors="coerce").dt.date,
             "state": bronze["State"].str.strip(),
+            "store": bronze["Store"].str.strip() if "Store" in bronze.columns else STATE_TOTAL,
             "units_sold": units.astype("Int32"),
             "_source_row": bronze["_source_row"].astype("int32"),
         }
@@ -39,6 +40,10 @@ def unpivot_population(bronze: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_gold(sales: pd.DataFrame, population: pd.DataFrame, test_start: str) -> pd.DataFrame:
+    sales = sales.groupby(KEYS, as_index=False, sort=False).agg(
+        units_sold=(TARGET, "sum"), store_count=(TARGET, "size")
+    )
+    sales = sales.astype({TARGET: "int32", STORE_COUNT: "int32"})
     dates = pd.to_datetime(sales["date"])
     df = sales.assign(year=dates.dt.year.astype("int32"))
     df = df.merge(population[["state", "year", "population"]], on=["state", "year"], how="left")

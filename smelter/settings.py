@@ -65,11 +65,14 @@ class MlflowSettings(BaseModel):
 
 
 class LakeSettings(BaseModel):
-    """How many published versions of each dataset are kept for rollback."""
+    """How many published versions of each dataset are kept for rollback, and how gates run."""
 
     model_config = ConfigDict(extra="forbid")
 
     keep_versions: int = 5
+    # on a local master a quality gate collects the frame and validates it in pandas (several times faster
+    # for laptop-size data) up to this many rows; above it (and always on a cluster) GX runs in Spark
+    gate_pandas_max_rows: int = 2_000_000
 
 
 class ServingSettings(BaseModel):

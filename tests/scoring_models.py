@@ -33,6 +33,7 @@ def tiny_features(n_days: int = 20, seed: int = 0) -> pd.DataFrame:
     df = pd.concat([df, calendar_features(df["date"]).astype("int64")], axis=1)
     df["population"] = df["state"].map({"Ohio": 11_800_000, "Texas": 29_500_000, "Utah": 3_300_000})
     df["units_sold"] = df["population"] // 10_000 + 50 * df["is_weekend"] + rng.integers(0, 30, len(df))
+    df["store_count"] = 1
     df["split"] = np.where(df["date"] >= dates[-5], "test", "train")
     df["date"] = df["date"].dt.date
     return df[GOLD_COLUMNS]

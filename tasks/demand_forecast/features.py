@@ -1,4 +1,4 @@
-"""Gold: population joined onto daily sales, calendar features and the time split, as Spark transforms.
+"""Gold: daily sales per state (summed over stores), population joined on, calendar features and the time split, as Spark transforms.
 
 Features use only the row's own date, state and that year's population (known in advance), never
 later sales: no leakage from the future. The calendar comes from
@@ -14,10 +14,19 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from tasks.demand_forecast.schema import CALENDAR, GOLD_COLUMNS, KEYS, calendar_features
+from tasks.demand_forecast.schema import CALENDAR, GOLD_COLUMNS, KEYS, STORE_COUNT, TARGET, calendar_features
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
+
+
+def per_state(sales: DataFrame) -> DataFrame:
+    """Silver store rows -> one row per (date, state): units summed, ``store_count`` stores reporting."""
+    from pyspark.sql import functions as F
+
+    return sales.groupBy(*KEYS).agg(
+        F.sum(TARGET).cast("int").alias(TARGET), F.count(F.lit(1)).cast("int").alias(STORE_COUNT)
+    )
 
 
 def join_population(sales: DataFrame, population: DataFrame) -> DataFrame:
@@ -47,6 +56,6 @@ def build_gold(sales: DataFrame, population: DataFrame, test_start: str) -> Data
     """Silver sales and population -> gold demand_features (GOLD_COLUMNS), ordered by date, state."""
     from pyspark.sql import functions as F
 
-    joined = add_calendar_features(join_population(sales, population))
+    joined = add_calendar_features(join_population(per_state(sales), population))
     split = F.when(F.col("date") >= F.lit(test_start).cast("date"), "test").otherwise("train")
     return joined.withColumn("split", split).select(*GOLD_COLUMNS).orderBy(*KEYS)

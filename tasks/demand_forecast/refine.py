@@ -1,7 +1,8 @@
 """Silver: typed, renamed sales and unpivoted population, as Spark transforms.
 
-``refine_sales``: bronze (Date, State, Units Sold as text) -> date (date, parsed
-from MM/DD/YYYY), state (trimmed), units_sold (int), _source_row.
+``refine_sales``: bronze (Date, State, [Store,] Units Sold as text) -> date (date, parsed
+from MM/DD/YYYY), state (trimmed), store (trimmed; ``STATE_TOTAL`` for a state-level file without
+stores), units_sold (int), source_file, _source_row, and the partition columns year and month.
 ``unpivot_population``: bronze wide (State, 2017, ..., 2022) -> state, year (int),
 population (long). Values that do not parse become null, so the quality gate
 names them with their source row instead of Spark failing on the first one.
@@ -16,21 +17,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
 SALES_RAW = ["Date", "State", "Units Sold"]
+STORE = "Store"  # optional: point-of-sale exports have it, state-level files do not
+STATE_TOTAL = "*"  # the store of a state-level row: the whole state as one outlet
+SILVER_SALES = ["date", "state", "store", "units_sold", "source_file", "_source_row", "year", "month"]
 POPULATION_ID = "State"
 DATE_FORMAT = "M/d/yyyy"  # US format; accepts 07/04/2021 and 7/4/2021
 YEAR_COLUMN = re.compile(r"^\d{4}$")
 
 
 def refine_sales(bronze: DataFrame) -> DataFrame:
-    """Bronze sales (text) -> silver columns date, state, units_sold, _source_row."""
+    """Bronze sales (text) -> silver columns ``SILVER_SALES`` (one row per date, state and store)."""
     from pyspark.sql import functions as F
 
+    columns = set(bronze.columns)
     units = F.regexp_replace(F.trim(F.col("`Units Sold`")), ",", "")
+    date = F.try_to_timestamp(F.trim(F.col("Date")), F.lit(DATE_FORMAT)).cast("date")
+    store = F.trim(F.col(STORE)) if STORE in columns else F.lit(STATE_TOTAL)
+    source = next((F.col(c) for c in ("source_file", "_source_file") if c in columns), F.lit(None).cast("string"))
     return bronze.select(
-        F.try_to_timestamp(F.trim(F.col("Date")), F.lit(DATE_FORMAT)).cast("date").alias("date"),
+        date.alias("date"),
         F.trim(F.col("State")).alias("state"),
+        store.alias("store"),
         units.try_cast("int").alias("units_sold"),
+        source.alias("source_file"),
         F.col("_source_row").cast("int").alias("_source_row"),
+        F.year(date).alias("year"),
+        F.month(date).alias("month"),
     )
 
 

@@ -15,7 +15,9 @@ CALENDAR = ["year", "month", "day_of_year", "day_of_week", "week_of_year", "is_w
 FEATURES = ["state", *CALENDAR, "population"]  # the order LightGBM sees
 CATEGORICAL = ["state"]
 TARGET = "units_sold"
-GOLD_COLUMNS = ["date", *FEATURES, TARGET, "split"]
+STORE_COUNT = "store_count"  # stores that reported on the day (1 for a state-level source)
+GOLD_COLUMNS = ["date", *FEATURES, TARGET, STORE_COUNT, "split"]
+PARTITIONS = ("year", "month")  # how silver sales and gold features are partitioned
 HOLIDAYS = ("july_4", "memorial_day", "labor_day")
 
 

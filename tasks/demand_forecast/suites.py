@@ -19,6 +19,7 @@ GOLD_TYPES = {
     "is_holiday": "integer",
     "population": "integer",
     "units_sold": "integer",
+    "store_count": "integer",
     "split": "string",
 }
 
@@ -31,14 +32,26 @@ def known_states() -> list[str]:
 
 
 def silver_sales(states: list[str], start: str, end: str) -> list:
-    """Schema and types, no nulls, units in [0, 1e6], known states, dates in [start, end], unique keys."""
+    """Schema and types, no nulls, units in [0, 1e6], known states, dates in [start, end], unique keys
+    (date, state, store): a key twice, in one file or two, names both rows."""
     return [
-        *expect_schema({"date": "date", "state": "string", "units_sold": "integer", "_source_row": "integer"}),
-        *expect_not_null("date", "state", "units_sold"),
+        *expect_schema(
+            {
+                "date": "date",
+                "state": "string",
+                "store": "string",
+                "units_sold": "integer",
+                "source_file": "string",
+                "_source_row": "integer",
+                "year": "integer",
+                "month": "integer",
+            }
+        ),
+        *expect_not_null("date", "state", "store", "units_sold"),
         *expect_between("units_sold", 0, 1_000_000),
         *expect_in_set("state", states),
         *expect_between("date", dt.date.fromisoformat(start), dt.date.fromisoformat(end)),
-        *expect_unique("date", "state"),
+        *expect_unique("date", "state", "store"),
     ]
 
 

@@ -48,6 +48,7 @@ def gold_rows(seed: int = 0, start="2021-01-01", end="2022-02-28") -> pd.DataFra
                 state=state,
                 population=population + 1000 * (cal["year"] - 2021),
                 units_sold=units,
+                store_count=1,
                 split=np.where(dates >= "2022-01-01", "test", "train"),
             )
         )

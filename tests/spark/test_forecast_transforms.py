@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from tasks.demand_forecast.features import build_gold
-from tasks.demand_forecast.refine import refine_sales, unpivot_population
+from tasks.demand_forecast.refine import SILVER_SALES, STATE_TOTAL, refine_sales, unpivot_population
 from tasks.demand_forecast.schema import GOLD_COLUMNS
 
 
@@ -70,3 +70,41 @@ def test_build_gold_joins_population_by_year_and_adds_calendar(spark):
     assert got["day_of_week"].tolist() == [6, 0, 1]
     assert got["is_weekend"].tolist() == [1, 0, 0]
     assert got["is_holiday"].tolist() == [1, 1, 0]
+
+
+def test_refine_store_level_sales_keeps_the_store_file_and_partition_columns(spark):
+    df = pd.DataFrame(
+        [["07/04/2021", "Ohio", " OH-00001 ", "5", "daily_sales_2021-07-04.csv"]],
+        columns=["Date", "State", "Store", "Units Sold", "source_file"],
+    )
+    df["_source_row"] = [2]
+    got = refine_sales(spark.createDataFrame(df)).toPandas()
+    assert list(got.columns) == SILVER_SALES
+    assert got.iloc[0][["store", "source_file", "year", "month"]].tolist() == [
+        "OH-00001",
+        "daily_sales_2021-07-04.csv",
+        2021,
+        7,
+    ]
+    state_level = refine_sales(_bronze_sales(spark, [["07/04/2021", "Ohio", "5"]])).toPandas()
+    assert state_level["store"].tolist() == [STATE_TOTAL]
+
+
+def test_gold_sums_stores_per_state_and_day_and_counts_them(spark):
+    sales = spark.createDataFrame(
+        pd.DataFrame(
+            {
+                "date": [dt.date(2021, 7, 4)] * 3 + [dt.date(2021, 7, 5)],
+                "state": ["Ohio", "Ohio", "Utah", "Ohio"],
+                "store": ["OH-1", "OH-2", "UT-1", "OH-1"],
+                "units_sold": [10, 5, 7, 1],
+            }
+        )
+    )
+    pop = spark.createDataFrame(pd.DataFrame({"state": ["Ohio", "Utah"], "year": [2021, 2021], "population": [9, 8]}))
+    got = build_gold(sales, pop, "2022-01-01").toPandas()
+    assert got[["state", "units_sold", "store_count"]].values.tolist() == [
+        ["Ohio", 15, 2],
+        ["Utah", 7, 1],
+        ["Ohio", 1, 1],
+    ]

@@ -31,6 +31,7 @@ def tiny_gold(seed: int = 0, states=("Ohio", "Texas"), start="2021-01-01", end="
                     "is_holiday": 0,
                     "population": pop,
                     "units_sold": units,
+                    "store_count": 1,
                     "split": np.where(dates >= "2022-01-01", "test", "train"),
                 }
             )
