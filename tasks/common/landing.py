@@ -23,7 +23,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -252,3 +252,64 @@ def mark_refined(log: dict[str, FileRecord], names: Iterable[str]) -> dict[str, 
     for name in names:
         out[name] = replace(out[name], refined=True)
     return out
+
+
+@dataclass(frozen=True)
+class LandingIngest:
+    """What :func:`ingest_files` did: the files it landed, the ones it skipped, the bad ones (with why)
+    and the landing log to record once bronze holds the landed files."""
+
+    landed: list[FileRecord]
+    skipped: list[str]
+    bad: list[str]
+    log: dict[str, FileRecord]
+
+    @property
+    def pending(self) -> list[FileRecord]:
+        """Every logged file whose rows have not reached silver yet (this run's and earlier runs')."""
+        return [r for r in self.log.values() if not r.refined]
+
+
+def bronze_table(table: pa.Table, f: LandingFile, columns: list[str], ingested_at: str, run_id: str) -> pa.Table:
+    """A landing file's rows as bronze: ``columns`` as text (a missing optional column is null), its line
+    number, and the metadata columns ``source_file`` (the file's name), ``_source_sha256``, ``_ingested_at``,
+    ``_flow_run_id``."""
+    n = table.num_rows
+    arrays = {c: table[c] if c in table.column_names else pa.nulls(n, pa.string()) for c in columns}
+    arrays[SOURCE_ROW] = table[SOURCE_ROW]
+    arrays["_source_sha256"] = pa.array([f.sha256] * n, pa.string())
+    arrays["_ingested_at"] = pa.array([ingested_at] * n, pa.string())
+    arrays["_flow_run_id"] = pa.array([run_id] * n, pa.string())
+    arrays["source_file"] = pa.array([f.name] * n, pa.string())
+    return pa.table(arrays)
+
+
+def ingest_files(
+    plan: IngestPlan,
+    log: dict[str, FileRecord],
+    required: list[str],
+    optional: list[str],
+    date_column: str,
+    run_id: str,
+    write: Callable[[Iterator[pa.Table], list[str]], object],
+) -> LandingIngest:
+    """Read and check every file ``plan`` ingests, one at a time, and hand the good ones as bronze tables to
+    ``write(tables, names)`` (one commit that replaces what bronze held under those names). Bad files are
+    collected, not raised: the good ones still land, and the caller fails the run after recording them."""
+    landed: list[FileRecord] = []
+    bad: list[str] = []
+    now = datetime.now(UTC).isoformat()
+
+    def tables() -> Iterator[pa.Table]:  # one file at a time: memory follows the largest file, not the run
+        for f in plan.to_ingest:
+            try:
+                table, dates = read_landing_csv(Path(f.path), required, date_column)
+            except RawFileError as exc:
+                bad.append(str(exc))
+                continue
+            landed.append(record(f, table.num_rows, dates))
+            yield bronze_table(table, f, [*required, *optional], now, run_id)
+
+    if plan.to_ingest:
+        write(tables(), [f.name for f in plan.to_ingest])
+    return LandingIngest(landed, [f.name for f in plan.unchanged], bad, {**log, **{r.name: r for r in landed}})

@@ -118,3 +118,33 @@ def describe_stub(name: str):
     from tasks.common.landing import LandingFile
 
     return LandingFile(name, f"/landing/{name}", "0" * 64, 1)
+
+
+def test_ingest_files_lands_good_files_and_collects_bad_ones(tmp_path):
+    from tasks.common.landing import ingest_files
+
+    good = day_file(tmp_path, "2021-07-04", ["07/04/2021,Ohio,OH-1,3", "07/04/2021,Utah,UT-1,4"])
+    half = day_file(tmp_path, "2021-07-05", ["07/05/2021,Ohio,OH-1,3"])
+    half.write_bytes(half.read_bytes()[:-3])
+    old = tmp_path / "state_level.csv"
+    old.write_text("Date,State,Units Sold\n07/06/2021,Ohio,9\n")
+    written: list = []
+
+    def write(tables, names):
+        written.append((names, [t.to_pylist() for t in tables]))
+
+    files = [describe(p) for p in (good, half, old)]
+    done = ingest_files(plan_ingest(files, {}), {}, ["Date", "State", "Units Sold"], ["Store"], "Date", "run-1", write)
+    assert [r.name for r in done.landed] == [good.name, old.name]
+    assert len(done.bad) == 1 and half.name in done.bad[0] and "half-written" in done.bad[0]
+    ((names, tables),) = written
+    assert names == [good.name, half.name, old.name]  # bronze replaces all three names: a bad one holds nothing
+    rows = [row for table in tables for row in table]
+    assert [(r["source_file"], r["Store"], r["_source_row"]) for r in rows] == [
+        (good.name, "OH-1", 2),
+        (good.name, "UT-1", 3),
+        (old.name, None, 2),
+    ]
+    assert {r["_flow_run_id"] for r in rows} == {"run-1"}
+    assert {r.name: r.refined for r in done.pending} == {good.name: False, old.name: False}
+    assert done.log[old.name].min_date == "2021-07-06"
