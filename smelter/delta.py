@@ -16,8 +16,11 @@ the folder would also read removed and uncommitted files.
 
 Each commit also carries one Delta app transaction per partition it writes: two writers that
 replace the same partition at once cannot both commit; the second gets
-:class:`ConcurrentWriteError` and its files are deleted. Commits that remove files also conflict
-with any concurrent commit that removed files (delta-rs treats the whole table as read).
+:class:`ConcurrentWriteError` and its files are deleted. delta-rs takes such a commit to have read
+the whole table, so it also conflicts with any commit since its snapshot that removed files, in
+any partition (safe, not fine-grained: the loser runs again). A writer that computed its data from
+the table itself passes the version it read (``read_version``) so that commits made since then
+are checked too.
 
 Partition values are compared as Delta stores them (text: ``2022``, ``2022-01-31``); keep
 partition columns to integers, dates and plain strings.
@@ -52,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
 STAGING = "_staging"
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 APP_ID = "smelter/partition"
+SPARK_READS = {"timestampNtz"}  # reader features that need nothing more than reading the Parquet files
 Replace = Literal["all", "partitions"] | Sequence[dict[str, Any]]
 PartitionKey = tuple[str | None, ...]
 
@@ -109,7 +113,11 @@ def load(table: Path, version: int | None = None) -> DeltaTable:
         raise DatasetNotFoundError(f"Delta table {table} has no version {version} (0..{latest}): {err}") from None
 
 
-def _load_or_none(table: Path) -> DeltaTable | None:
+def _load_or_none(table: Path, read_version: int | None = None) -> DeltaTable | None:
+    """The snapshot a commit is made on: ``read_version`` (commits since then are checked for
+    conflicts), else the latest; ``None`` when there is no table yet."""
+    if read_version is not None:
+        return load(table, read_version)
     try:
         return load(table)
     except DatasetNotFoundError:
@@ -169,9 +177,13 @@ def read_spark(spark: SparkSession, table: Path, version: int | None = None) -> 
     """The table (at ``version``) in Spark: its file list, partition columns from the folder names,
     column types and order from the Delta schema."""
     dt = load(table, version)
-    reader_version = dt.protocol().min_reader_version
-    if reader_version > 1:
-        raise ValueError(f"Delta table {table} needs reader version {reader_version}; Spark here reads version 1")
+    protocol = dt.protocol()
+    unsupported = set(protocol.reader_features or []) - SPARK_READS
+    if protocol.min_reader_version > 1 and (protocol.reader_features is None or unsupported):
+        raise ValueError(
+            f"Delta table {table} needs reader version {protocol.min_reader_version} with features "
+            f"{sorted(unsupported)}: a Spark without the Delta jars reads plain Parquet files only"
+        )
     schema = _spark_schema(dt)
     files = dt.file_uris()
     if not files:
@@ -196,18 +208,24 @@ def write_spark(
     partition_by: Sequence[str] = (),
     replace: Replace = "all",
     metadata: dict[str, Any] | None = None,
+    *,
+    read_version: int | None = None,
 ) -> DeltaCommit:
     """Write ``sdf`` as a new version: Spark writes Parquet into staging, the files move into the
     table and one commit adds them. ``replace``: ``"all"`` (the table becomes ``sdf``),
     ``"partitions"`` (the partitions ``sdf`` holds are replaced, the others kept) or a list of
-    partitions to replace (``sdf`` must fall inside them; those it does not fill become empty)."""
+    partitions to replace (``sdf`` must fall inside them; those it does not fill become empty).
+    ``read_version``: the version ``sdf`` was computed from, when it was computed from this table:
+    a commit since then to the same partitions makes this one a :class:`ConcurrentWriteError`
+    (by default the commit is checked against the latest version when it is made)."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
     writer = sdf.write.mode("error")
     writer = writer.partitionBy(*partition_by) if partition_by else writer
     with _staging(Path(table)) as staging:
         writer.parquet(str(staging))
-        return commit_parquet(table, staging, to_arrow_schema(sdf.schema), partition_by, replace, metadata)
+        schema = to_arrow_schema(sdf.schema)
+        return commit_parquet(table, staging, schema, partition_by, replace, metadata, read_version=read_version)
 
 
 def write_pandas(
@@ -216,13 +234,15 @@ def write_pandas(
     partition_by: Sequence[str] = (),
     replace: Replace = "all",
     metadata: dict[str, Any] | None = None,
+    *,
+    read_version: int | None = None,
 ) -> DeltaCommit:
     """Write ``df`` as a new version, ``replace`` as in :func:`write_spark`: pyarrow writes the
     partition folders into staging and the same commit as Spark's adds them."""
     import pyarrow as pa
     import pyarrow.dataset as pads
 
-    data = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    data = _microseconds(pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None))
     with _staging(Path(table)) as staging:
         pads.write_dataset(
             data,
@@ -232,7 +252,19 @@ def write_pandas(
             partitioning_flavor="hive",
             basename_template="part-{i}.parquet",
         )
-        return commit_parquet(table, staging, data.schema, partition_by, replace, metadata)
+        return commit_parquet(table, staging, data.schema, partition_by, replace, metadata, read_version=read_version)
+
+
+def _microseconds(data: pa.Table) -> pa.Table:
+    """Timestamps in microseconds, Delta's unit (nanoseconds, pandas' unit, would need the
+    ``timestampNanos`` table feature, which delta-rs itself cannot read)."""
+    import pyarrow as pa
+
+    fields = [
+        pa.field(f.name, pa.timestamp("us", f.type.tz), f.nullable) if pa.types.is_timestamp(f.type) else f
+        for f in data.schema
+    ]
+    return data.cast(pa.schema(fields))
 
 
 @contextmanager
@@ -254,14 +286,15 @@ def commit_parquet(
     partition_by: Sequence[str] = (),
     replace: Replace = "all",
     metadata: dict[str, Any] | None = None,
+    *,
+    read_version: int | None = None,
 ) -> DeltaCommit:
     """Commit the Parquet files an engine wrote into ``staging`` (hive-style partition folders, on
     the table's filesystem) as a new version of ``table`` with columns ``schema``: they are renamed
     into the table's partition folders and one commit adds them; ``replace`` as in :func:`write_spark`.
     The first commit creates the table."""
-    return _commit_staged(
-        Path(table), _staged_files(Path(staging), partition_by), schema, partition_by, replace, metadata
-    )
+    staged = _staged_files(Path(staging), partition_by)
+    return _commit_staged(Path(table), staged, schema, partition_by, replace, metadata, read_version)
 
 
 def _staged_files(staging: Path, partition_by: Sequence[str]) -> list[_Staged]:
@@ -292,13 +325,14 @@ def _commit_staged(
     partition_by: Sequence[str],
     replace: Replace,
     metadata: dict[str, Any] | None,
+    read_version: int | None,
 ) -> DeltaCommit:
     """Move the staged files into the table and commit them (removing what ``replace`` replaces);
     if the commit fails, the moved files are deleted and the table is as it was."""
     from deltalake import Schema
     from deltalake.transaction import create_table_with_add_actions
 
-    dt = _load_or_none(table)
+    dt = _load_or_none(table, read_version)
     if dt is not None:
         _check_table(dt, schema, partition_by, table)
     new = {_key(s.values, partition_by) for s in staged}

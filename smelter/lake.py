@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -226,18 +226,23 @@ def publish_pandas(
     metadata: dict | None = None,
     keep_versions: int = 5,
     replace: delta.Replace = "all",
+    *,
+    read_version: str | None = None,
 ) -> Published:
     """Publish ``df``; a Delta dataset can also replace only the partitions ``df`` holds
-    (``replace="partitions"``, see :func:`smelter.delta.write_pandas`)."""
+    (``replace="partitions"``) and refuse the commit if the partitions changed since ``read_version``
+    (the version ``df`` was computed from), see :func:`smelter.delta.write_spark`."""
     ds = spec(layer, name)
     return _publish_frame(
         root,
         ds,
-        lambda table: delta.write_pandas(df, table, ds.partition_by, replace, metadata),
+        lambda table: delta.write_pandas(
+            df, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version)
+        ),
         lambda folder: write_pandas(df, ds, folder),
         metadata,
         keep_versions,
-        replace,
+        replace if read_version is None else "read_version",
     )
 
 
@@ -273,18 +278,21 @@ def publish_spark(
     metadata: dict | None = None,
     keep_versions: int = 5,
     replace: delta.Replace = "all",
+    *,
+    read_version: str | None = None,
 ) -> Published:
-    """Publish ``sdf``; a Delta dataset can also replace only the partitions ``sdf`` holds
-    (``replace="partitions"``, see :func:`smelter.delta.write_spark`)."""
+    """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame."""
     ds = spec(layer, name)
     return _publish_frame(
         root,
         ds,
-        lambda table: delta.write_spark(sdf, table, ds.partition_by, replace, metadata),
+        lambda table: delta.write_spark(
+            sdf, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version)
+        ),
         lambda folder: write_spark(sdf, ds, folder),
         metadata,
         keep_versions,
-        replace,
+        replace if read_version is None else "read_version",
     )
 
 
@@ -320,17 +328,21 @@ def _publish_frame(
     to_folder: Callable[[Path], int | None],
     metadata: dict | None,
     keep_versions: int,
-    replace: delta.Replace,
+    replace: delta.Replace | Literal["read_version"],
 ) -> Published:
     """Publish a frame: ``to_delta(table)`` commits it to a Delta dataset (then files older than
-    ``keep_versions`` versions are vacuumed), ``to_folder(folder)`` fills a new version folder."""
+    ``keep_versions`` versions are vacuumed), ``to_folder(folder)`` fills a new version folder, which
+    cannot replace partitions nor check a ``read_version`` (``replace="read_version"`` says one was given)."""
     if ds.storage == "delta":
         table = _table(root, ds.layer, ds.name)
         commit = to_delta(table)
         delta.vacuum(table, keep_versions)
         return Published(ds.layer, ds.name, str(commit.version), table, commit.table_rows)
     if replace != "all":
-        raise ValueError(f"dataset {ds.key} is stored as version folders: only Delta datasets replace partitions")
+        raise ValueError(
+            f"dataset {ds.key} is stored as version folders: only Delta datasets replace partitions "
+            "or check the version a publish was computed from"
+        )
     return publish(root, ds.layer, ds.name, to_folder, metadata, keep_versions)
 
 
@@ -380,14 +392,26 @@ class Lake:
         return publish(*self._at(ds), write, metadata, self.keep_versions)
 
     def publish_pandas(
-        self, ds: Dataset | str, df: pd.DataFrame, metadata: dict | None = None, replace: delta.Replace = "all"
+        self,
+        ds: Dataset | str,
+        df: pd.DataFrame,
+        metadata: dict | None = None,
+        replace: delta.Replace = "all",
+        *,
+        read_version: str | None = None,
     ) -> Published:
-        return publish_pandas(df, *self._at(ds), metadata, self.keep_versions, replace)
+        return publish_pandas(df, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
 
     def publish_spark(
-        self, ds: Dataset | str, sdf: SparkDataFrame, metadata: dict | None = None, replace: delta.Replace = "all"
+        self,
+        ds: Dataset | str,
+        sdf: SparkDataFrame,
+        metadata: dict | None = None,
+        replace: delta.Replace = "all",
+        *,
+        read_version: str | None = None,
     ) -> Published:
-        return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace)
+        return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
 
     def manifest(self, ds: Dataset | str, version: str | None = None) -> dict[str, Any]:
         return manifest(*self._at(ds), version)

@@ -63,8 +63,8 @@ def test_two_spark_writers_of_one_new_partition_one_conflicts(spark, tmp_path, m
     delta.write_spark(spark.createDataFrame(rows(1, 1), SCHEMA), table, PARTS)
     both_read, load = threading.Barrier(2, timeout=120), delta._load_or_none
 
-    def load_then_wait(path):
-        snapshot = load(path)
+    def load_then_wait(path, read_version=None):
+        snapshot = load(path, read_version)
         both_read.wait()
         return snapshot
 
@@ -107,9 +107,20 @@ def test_lake_publishes_a_delta_entry_from_spark_by_partition(spark, tmp_path, m
 def test_odd_partition_values_and_timestamps_read_the_same_in_spark_and_pandas(spark, tmp_path):
     table = tmp_path / "t"
     ts = dt.datetime(2022, 1, 1, 3, 4, 5)
-    sdf = spark.createDataFrame([(1, ts, "a/b c%d"), (2, ts, None), (3, None, "x=y")], "n int, at timestamp, tag string")
+    sdf = spark.createDataFrame(
+        [(1, ts, "a/b c%d"), (2, ts, None), (3, None, "x=y")], "n int, at timestamp, tag string"
+    )
     delta.write_spark(sdf, table, ["tag"])
     assert collected(delta.read_spark(spark, table)) == collected(sdf)
     pandas = delta.read_pandas(table).sort_values("n")
     assert pandas["tag"].tolist() == ["a/b c%d", None, "x=y"]
     assert pandas["at"].iloc[0] == pd.Timestamp(ts, tz="UTC")
+
+
+def test_a_pandas_written_table_with_naive_timestamps_reads_in_spark(spark, tmp_path):
+    table = tmp_path / "t"
+    at = pd.Timestamp("2022-01-01 03:04:05")
+    delta.write_pandas(pd.DataFrame({"at": [at], "year": [2022]}), table, ["year"])
+    got = delta.read_spark(spark, table)
+    assert got.schema.simpleString() == "struct<at:timestamp_ntz,year:bigint>"
+    assert got.collect()[0].at == at.to_pydatetime()

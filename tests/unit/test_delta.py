@@ -119,8 +119,8 @@ def test_two_writers_of_one_partition_at_once_one_commits_and_the_other_gets_a_c
     both_read = threading.Barrier(2, timeout=30)
     load = delta._load_or_none
 
-    def load_then_wait(path):
-        snapshot = load(path)
+    def load_then_wait(path, read_version=None):
+        snapshot = load(path, read_version)
         both_read.wait()  # both writers hold version 0 before either commits
         return snapshot
 
@@ -205,3 +205,11 @@ def test_vacuum_keeps_the_last_versions_readable_and_deletes_older_files(tmp_pat
     assert len(removed) == 1
     assert read(table, 1)["units"].tolist() == [2]
     assert uncommitted.exists()
+
+
+def test_pandas_timestamps_are_stored_in_microseconds_that_delta_rs_reads_back(tmp_path):
+    df = pd.DataFrame({"at": pd.to_datetime(["2022-01-01 03:04:05.123456"]), "n": [1]})
+    delta.write_pandas(df, tmp_path / "t")
+    back = delta.read_pandas(tmp_path / "t")
+    assert back["at"].tolist() == df["at"].tolist()
+    assert delta.load(tmp_path / "t").protocol().reader_features in (None, ["timestampNtz"])

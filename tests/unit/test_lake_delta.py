@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from smelter import catalog, lake
+from smelter import catalog, delta, lake
 from smelter.catalog import SILVER_DAILY_SALES, Dataset
 from smelter.lake import Lake
 
@@ -86,3 +86,19 @@ def test_catalog_checks_storage():
         Dataset("x", "gold", "d", storage="iceberg")
     with pytest.raises(ValueError, match="Parquet only"):
         Dataset("x", "gold", "d", formats=("parquet", "csv"), storage="delta")
+
+
+def test_a_publish_computed_from_an_older_version_of_the_same_month_is_refused(tmp_path, delta_sales):
+    lk = Lake(tmp_path)
+    lk.publish_pandas(delta_sales, month(1, 1))
+    read = lk.current_version(delta_sales)
+    lk.publish_pandas(delta_sales, month(1, 2), replace="partitions")  # another run, meanwhile
+    with pytest.raises(delta.ConcurrentWriteError, match="another writer committed first"):
+        lk.publish_pandas(delta_sales, month(1, 3), replace="partitions", read_version=read)
+    assert set(lk.read_pandas(delta_sales)["units_sold"]) == {2}
+    with pytest.raises(delta.ConcurrentWriteError):  # delta-rs takes the whole table as read: any removal conflicts
+        lk.publish_pandas(delta_sales, month(2, 4), replace="partitions", read_version=read)
+    lk.publish_pandas(delta_sales, month(2, 4), replace="partitions")
+    assert set(lk.read_pandas(delta_sales)["units_sold"]) == {2, 4}
+    with pytest.raises(ValueError, match="version folders"):
+        lk.publish_pandas("silver/state_population", pd.DataFrame({"a": [1]}), read_version="x")
