@@ -16,6 +16,7 @@ BENCHES = {
     "heart": ["bench.bench_heart"],
     "network": ["bench.bench_network"],
     "serving": ["bench.bench_serving"],
+    "table_format": ["bench.bench_table_format"],
 }
 
 

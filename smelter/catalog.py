@@ -5,6 +5,10 @@ columns, the formats each version holds, its partition columns and a lazy refere
 quality suite. Its folder is ``<data_root>/<layer>/<name>/``; :mod:`smelter.lake` manages the
 versions inside it. Nothing else builds a path into the lake.
 
+``storage`` says how versions are kept: ``"versions"`` (every version a full copy in its own
+folder, :mod:`smelter.lake`; small snapshots, CSV exports) or ``"delta"`` (the folder is a Delta
+table, :mod:`smelter.delta`; datasets that grow and are replaced partition by partition).
+
 Inside a version's data folder a one-format dataset keeps its Parquet files directly; a
 dataset with several formats keeps each as ``<name>.<format>`` (a file from pandas, a part
 folder from Spark), see :meth:`Dataset.format_path`.
@@ -20,6 +24,12 @@ from typing import Any, Literal
 
 Layer = Literal["landing", "bronze", "silver", "gold"]
 FORMATS = ("parquet", "csv")
+Storage = Literal["versions", "delta"]
+STORAGES = ("versions", "delta")
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The dataset has never been published (or the version asked for does not exist)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Dataset:
     formats: tuple[str, ...] = ("parquet",)
     partition_by: tuple[str, ...] = ()
     suite: str | None = None
+    storage: Storage = "versions"
 
     def __post_init__(self) -> None:
         if (
@@ -43,6 +54,10 @@ class Dataset:
             raise ValueError(f"dataset {self.key}: formats {self.formats} must hold 'parquet' once, and only {FORMATS}")
         if self.partition_by and self.formats != ("parquet",):
             raise ValueError(f"dataset {self.key}: partition_by needs formats ('parquet',), not {self.formats}")
+        if self.storage not in STORAGES:
+            raise ValueError(f"dataset {self.key}: storage {self.storage!r} is not one of {STORAGES}")
+        if self.storage == "delta" and self.formats != ("parquet",):
+            raise ValueError(f"dataset {self.key}: a Delta table holds Parquet only, not formats {self.formats}")
         if self.suite is not None and not _is_reference(self.suite):
             raise ValueError(f"dataset {self.key}: suite {self.suite!r} is not 'module:function'")
 

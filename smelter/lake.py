@@ -17,6 +17,11 @@ staging folder; readers always see a complete version. Older versions are kept
 :class:`Lake` binds a root and ``keep_versions`` and takes catalog datasets
 (:class:`smelter.catalog.Dataset` or ``"layer/name"``); the module functions below
 are its one implementation, addressed by ``(root, layer, name)``.
+
+A dataset the catalog marks ``storage="delta"`` is a Delta table at ``<layer>/<name>/`` instead
+(:mod:`smelter.delta`): the same functions dispatch to it, its version ids are the table's
+versions ("0", "1" ...), a publish may replace only the partitions it holds
+(``replace="partitions"``) and ``keep_versions`` is applied by ``vacuum``.
 """
 
 from __future__ import annotations
@@ -29,11 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from smelter import delta
 from smelter.catalog import Dataset, dataset_dir, resolve, spec
+from smelter.catalog import DatasetNotFoundError as DatasetNotFoundError  # re-exported: callers catch lake's
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame as SparkDataFrame
@@ -43,10 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CURRENT = "_CURRENT"
 MANIFEST = "_manifest.json"
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """The dataset has never been published (or the version asked for does not exist)."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,16 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def list_versions(root: Path, layer: str, name: str) -> list[str]:
     """Published version ids of a dataset, oldest first."""
+    if _is_delta(layer, name):
+        table = dataset_dir(root, layer, name)
+        return [str(h.version) for h in reversed(delta.history(table))] if delta.exists(table) else []
     versions = dataset_dir(root, layer, name) / "versions"
     return sorted(p.name for p in versions.iterdir() if p.is_dir()) if versions.exists() else []
 
 
 def current_version(root: Path, layer: str, name: str) -> str:
+    if _is_delta(layer, name):
+        return str(delta.current_version(_table(root, layer, name)))
     pointer = dataset_dir(root, layer, name) / CURRENT
     if not pointer.exists():
         raise DatasetNotFoundError(f"dataset {layer}/{name} has not been published under {root}")
@@ -89,7 +97,10 @@ def current_version(root: Path, layer: str, name: str) -> str:
 
 
 def data_path(root: Path, layer: str, name: str, version: str | None = None) -> Path:
-    """The data folder of a version (the current one by default)."""
+    """The data folder of a version (the current one by default); a Delta dataset's table folder."""
+    if _is_delta(layer, name):
+        delta.load(_table(root, layer, name), _delta_version(version))  # exists?
+        return dataset_dir(root, layer, name)
     version = version or current_version(root, layer, name)
     path = dataset_dir(root, layer, name) / "versions" / version / "data"
     if not path.exists():
@@ -101,8 +112,13 @@ def parquet_path(root: Path, layer: str, name: str, version: str | None = None) 
     """The Parquet part of a version: the data folder of a one-format dataset; with several formats
     ``<data>/<name>.parquet``, or else the data folder's one ``*.parquet`` entry (versions written
     before the catalog named their files, e.g. ``predictions.parquet``)."""
-    data = data_path(root, layer, name, version)
     ds = spec(layer, name)
+    if ds.storage == "delta":
+        raise ValueError(
+            f"dataset {ds.key} is a Delta table: its files are smelter.delta.file_uris(table), "
+            "read it with read_pandas/read_spark"
+        )
+    data = data_path(root, layer, name, version)
     path = ds.format_path(data, "parquet")
     if path.exists():
         return path
@@ -116,6 +132,8 @@ def parquet_path(root: Path, layer: str, name: str, version: str | None = None) 
 
 
 def manifest(root: Path, layer: str, name: str, version: str | None = None) -> dict[str, Any]:
+    if _is_delta(layer, name):
+        return {"dataset": f"{layer}/{name}"} | delta.manifest(_table(root, layer, name), _delta_version(version))
     return json.loads((data_path(root, layer, name, version).parent / MANIFEST).read_text())
 
 
@@ -128,6 +146,8 @@ def publish(
     keep_versions: int = 5,
 ) -> Published:
     """Publish a new version: ``write(folder)`` fills a fresh folder and returns its row count."""
+    if _is_delta(layer, name):
+        raise ValueError(f"dataset {layer}/{name} is a Delta table: publish it with publish_pandas or publish_spark")
     base = dataset_dir(root, layer, name)
     version = _new_version_id()
     staging = base / "_staging" / version
@@ -166,7 +186,10 @@ def prune(root: Path, layer: str, name: str, keep_versions: int) -> list[str]:
 
 
 def rollback(root: Path, layer: str, name: str, version: str | None = None) -> str:
-    """Point the dataset back at ``version`` (default: the one before the current)."""
+    """Point the dataset back at ``version`` (default: the one before the current). A Delta dataset
+    gets a new version with that version's content; its id is returned."""
+    if _is_delta(layer, name):
+        return _rollback_delta(_table(root, layer, name), version)
     versions = list_versions(root, layer, name)
     current = current_version(root, layer, name)
     if version is None:
@@ -196,15 +219,38 @@ def write_pandas(df: pd.DataFrame, ds: Dataset, folder: Path) -> int:
 
 
 def publish_pandas(
-    df: pd.DataFrame, root: Path, layer: str, name: str, metadata: dict | None = None, keep_versions: int = 5
+    df: pd.DataFrame,
+    root: Path,
+    layer: str,
+    name: str,
+    metadata: dict | None = None,
+    keep_versions: int = 5,
+    replace: delta.Replace = "all",
+    *,
+    read_version: str | None = None,
 ) -> Published:
+    """Publish ``df``; a Delta dataset can also replace only the partitions ``df`` holds
+    (``replace="partitions"``) and refuse the commit if the partitions changed since ``read_version``
+    (the version ``df`` was computed from), see :func:`smelter.delta.write_spark`."""
     ds = spec(layer, name)
-    return publish(root, layer, name, lambda folder: write_pandas(df, ds, folder), metadata, keep_versions)
+    return _publish_frame(
+        root,
+        ds,
+        lambda table: delta.write_pandas(
+            df, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version)
+        ),
+        lambda folder: write_pandas(df, ds, folder),
+        metadata,
+        keep_versions,
+        replace if read_version is None else "read_version",
+    )
 
 
 def read_pandas(
     root: Path, layer: str, name: str, version: str | None = None, columns: list[str] | None = None
 ) -> pd.DataFrame:
+    if _is_delta(layer, name):
+        return delta.read_pandas(_table(root, layer, name), _delta_version(version), columns)
     return pd.read_parquet(parquet_path(root, layer, name, version), columns=columns)
 
 
@@ -225,14 +271,91 @@ def write_spark(sdf: SparkDataFrame, ds: Dataset, folder: Path) -> int:
 
 
 def publish_spark(
-    sdf: SparkDataFrame, root: Path, layer: str, name: str, metadata: dict | None = None, keep_versions: int = 5
+    sdf: SparkDataFrame,
+    root: Path,
+    layer: str,
+    name: str,
+    metadata: dict | None = None,
+    keep_versions: int = 5,
+    replace: delta.Replace = "all",
+    *,
+    read_version: str | None = None,
 ) -> Published:
+    """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame."""
     ds = spec(layer, name)
-    return publish(root, layer, name, lambda folder: write_spark(sdf, ds, folder), metadata, keep_versions)
+    return _publish_frame(
+        root,
+        ds,
+        lambda table: delta.write_spark(
+            sdf, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version)
+        ),
+        lambda folder: write_spark(sdf, ds, folder),
+        metadata,
+        keep_versions,
+        replace if read_version is None else "read_version",
+    )
 
 
 def read_spark(spark: SparkSession, root: Path, layer: str, name: str, version: str | None = None) -> SparkDataFrame:
+    if _is_delta(layer, name):
+        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version))
     return spark.read.parquet(str(parquet_path(root, layer, name, version)))
+
+
+# --- Delta tables (storage="delta": the dataset folder is the table) ---------------------------
+
+
+def _is_delta(layer: str, name: str) -> bool:
+    return spec(layer, name).storage == "delta"
+
+
+def _table(root: Path, layer: str, name: str) -> Path:
+    return dataset_dir(root, layer, name)
+
+
+def _delta_version(version: str | None) -> int | None:
+    if version is None:
+        return None
+    if not version.isdigit():
+        raise DatasetNotFoundError(f"{version!r} is not a Delta table version (0, 1, 2 ...)")
+    return int(version)
+
+
+def _publish_frame(
+    root: Path,
+    ds: Dataset,
+    to_delta: Callable[[Path], delta.DeltaCommit],
+    to_folder: Callable[[Path], int | None],
+    metadata: dict | None,
+    keep_versions: int,
+    replace: delta.Replace | Literal["read_version"],
+) -> Published:
+    """Publish a frame: ``to_delta(table)`` commits it to a Delta dataset (then files older than
+    ``keep_versions`` versions are vacuumed), ``to_folder(folder)`` fills a new version folder, which
+    cannot replace partitions nor check a ``read_version`` (``replace="read_version"`` says one was given)."""
+    if ds.storage == "delta":
+        table = _table(root, ds.layer, ds.name)
+        commit = to_delta(table)
+        delta.vacuum(table, keep_versions)
+        return Published(ds.layer, ds.name, str(commit.version), table, commit.table_rows)
+    if replace != "all":
+        raise ValueError(
+            f"dataset {ds.key} is stored as version folders: only Delta datasets replace partitions "
+            "or check the version a publish was computed from"
+        )
+    return publish(root, ds.layer, ds.name, to_folder, metadata, keep_versions)
+
+
+def _rollback_delta(table: Path, version: str | None) -> str:
+    """Restore ``version``, by default the one before the current content (a restored version's
+    predecessor is the one before what it restored)."""
+    target = _delta_version(version)
+    if target is None:
+        entry = delta.history(table)[0]
+        target = int(entry.metadata.get("restored", entry.version)) - 1
+        if target < 0:
+            raise DatasetNotFoundError(f"Delta table {table} has no version before {entry.version}")
+    return str(delta.restore(table, target))
 
 
 # --- bound to a root --------------------------------------------------------------------------
@@ -268,11 +391,27 @@ class Lake:
     ) -> Published:
         return publish(*self._at(ds), write, metadata, self.keep_versions)
 
-    def publish_pandas(self, ds: Dataset | str, df: pd.DataFrame, metadata: dict | None = None) -> Published:
-        return publish_pandas(df, *self._at(ds), metadata, self.keep_versions)
+    def publish_pandas(
+        self,
+        ds: Dataset | str,
+        df: pd.DataFrame,
+        metadata: dict | None = None,
+        replace: delta.Replace = "all",
+        *,
+        read_version: str | None = None,
+    ) -> Published:
+        return publish_pandas(df, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
 
-    def publish_spark(self, ds: Dataset | str, sdf: SparkDataFrame, metadata: dict | None = None) -> Published:
-        return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions)
+    def publish_spark(
+        self,
+        ds: Dataset | str,
+        sdf: SparkDataFrame,
+        metadata: dict | None = None,
+        replace: delta.Replace = "all",
+        *,
+        read_version: str | None = None,
+    ) -> Published:
+        return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
 
     def manifest(self, ds: Dataset | str, version: str | None = None) -> dict[str, Any]:
         return manifest(*self._at(ds), version)
