@@ -33,7 +33,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -173,9 +173,15 @@ def file_uris(table: Path, version: int | None = None) -> list[str]:
     return load(table, version).file_uris()
 
 
-def read_spark(spark: SparkSession, table: Path, version: int | None = None) -> SparkDataFrame:
-    """The table (at ``version``) in Spark: its file list, partition columns from the folder names,
-    column types and order from the Delta schema."""
+def read_spark(
+    spark: SparkSession,
+    table: Path,
+    version: int | None = None,
+    partitions: Sequence[dict[str, Any]] | None = None,
+) -> SparkDataFrame:
+    """The table (at ``version``) in Spark: its file list (only ``partitions``' files when given, as in
+    :func:`read_pandas`), partition columns from the folder names, column types and order from the
+    Delta schema."""
     dt = load(table, version)
     protocol = dt.protocol()
     unsupported = set(protocol.reader_features or []) - SPARK_READS
@@ -185,7 +191,15 @@ def read_spark(spark: SparkSession, table: Path, version: int | None = None) -> 
             f"{sorted(unsupported)}: a Spark without the Delta jars reads plain Parquet files only"
         )
     schema = _spark_schema(dt)
-    files = dt.file_uris()
+    if partitions is None:
+        files = dt.file_uris()
+    else:
+        import pyarrow as pa
+
+        names = list(partitions[0]) if partitions else []
+        wanted = {_key(p, names) for p in partitions}
+        actions = pa.table(dt.get_add_actions(flatten=False)).to_pylist()
+        files = [str(table / unquote(a["path"])) for a in actions if _key(a["partition"] or {}, names) in wanted]
     if not files:
         return spark.createDataFrame([], schema)
     sdf = spark.read.schema(schema).option("basePath", str(table)).parquet(*files)
@@ -240,19 +254,38 @@ def write_pandas(
     """Write ``df`` as a new version, ``replace`` as in :func:`write_spark`: pyarrow writes the
     partition folders into staging and the same commit as Spark's adds them."""
     import pyarrow as pa
+
+    data = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    return write_arrow([data], table, data.schema, partition_by, replace, metadata, read_version=read_version)
+
+
+def write_arrow(
+    tables: Iterable[pa.Table],
+    table: Path,
+    schema: pa.Schema,
+    partition_by: Sequence[str] = (),
+    replace: Replace = "all",
+    metadata: dict[str, Any] | None = None,
+    *,
+    read_version: int | None = None,
+) -> DeltaCommit:
+    """Write a stream of Arrow tables of ``schema`` (e.g. one per landing file: memory follows one table,
+    not the stream) as ONE new version, ``replace`` as in :func:`write_spark`."""
     import pyarrow.dataset as pads
 
-    data = _microseconds(pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None))
+    schema = _microseconds(schema.empty_table()).schema
     with _staging(Path(table)) as staging:
-        pads.write_dataset(
-            data,
-            staging,
-            format="parquet",
-            partitioning=list(partition_by) or None,
-            partitioning_flavor="hive",
-            basename_template="part-{i}.parquet",
-        )
-        return commit_parquet(table, staging, data.schema, partition_by, replace, metadata, read_version=read_version)
+        for i, data in enumerate(tables):
+            pads.write_dataset(
+                _microseconds(data).select(schema.names).cast(schema),
+                staging,
+                format="parquet",
+                partitioning=list(partition_by) or None,
+                partitioning_flavor="hive",
+                basename_template=f"part-{i:06d}-{{i}}.parquet",
+                existing_data_behavior="overwrite_or_ignore",
+            )
+        return commit_parquet(table, staging, schema, partition_by, replace, metadata, read_version=read_version)
 
 
 def _microseconds(data: pa.Table) -> pa.Table:

@@ -30,7 +30,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,7 @@ from smelter.catalog import Dataset, dataset_dir, resolve, spec
 from smelter.catalog import DatasetNotFoundError as DatasetNotFoundError  # re-exported: callers catch lake's
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
     from pyspark.sql import DataFrame as SparkDataFrame
     from pyspark.sql import SparkSession
 
@@ -296,9 +297,19 @@ def publish_spark(
     )
 
 
-def read_spark(spark: SparkSession, root: Path, layer: str, name: str, version: str | None = None) -> SparkDataFrame:
+def read_spark(
+    spark: SparkSession,
+    root: Path,
+    layer: str,
+    name: str,
+    version: str | None = None,
+    partitions: Sequence[dict[str, Any]] | None = None,
+) -> SparkDataFrame:
+    """A version in Spark; ``partitions`` (Delta datasets only) reads just those partitions' files."""
     if _is_delta(layer, name):
-        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version))
+        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version), partitions)
+    if partitions is not None:
+        raise ValueError(f"dataset {layer}/{name} is stored as version folders: it cannot be read by partition")
     return spark.read.parquet(str(parquet_path(root, layer, name, version)))
 
 
@@ -383,8 +394,36 @@ class Lake:
     ) -> pd.DataFrame:
         return read_pandas(*self._at(ds), version, columns)
 
-    def read_spark(self, spark: SparkSession, ds: Dataset | str, version: str | None = None) -> SparkDataFrame:
-        return read_spark(spark, *self._at(ds), version)
+    def read_spark(
+        self,
+        spark: SparkSession,
+        ds: Dataset | str,
+        version: str | None = None,
+        partitions: Sequence[dict[str, Any]] | None = None,
+    ) -> SparkDataFrame:
+        return read_spark(spark, *self._at(ds), version, partitions)
+
+    def publish_arrow(
+        self,
+        ds: Dataset | str,
+        tables: Iterable[pa.Table],
+        schema: pa.Schema,
+        metadata: dict | None = None,
+        replace: delta.Replace = "all",
+    ) -> Published:
+        """Publish a stream of Arrow tables as one version of a Delta dataset (memory follows one table)."""
+        d = resolve(ds)
+        if d.storage != "delta":
+            raise ValueError(f"dataset {d.key} is stored as version folders: publish_pandas/publish_spark it")
+        return _publish_frame(
+            self.root,
+            d,
+            lambda table: delta.write_arrow(tables, table, schema, d.partition_by, replace, metadata),
+            lambda folder: None,
+            metadata,
+            self.keep_versions,
+            replace,
+        )
 
     def publish(
         self, ds: Dataset | str, write: Callable[[Path], int | None], metadata: dict[str, Any] | None = None

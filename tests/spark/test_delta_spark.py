@@ -124,3 +124,27 @@ def test_a_pandas_written_table_with_naive_timestamps_reads_in_spark(spark, tmp_
     got = delta.read_spark(spark, table)
     assert got.schema.simpleString() == "struct<at:timestamp_ntz,year:bigint>"
     assert got.collect()[0].at == at.to_pydatetime()
+
+
+def test_a_stream_of_arrow_tables_is_one_version_and_spark_reads_chosen_partitions(spark, tmp_path):
+    import pyarrow as pa
+
+    table = tmp_path / "bronze"
+    schema = pa.schema([("source_file", pa.string()), ("units", pa.string()), ("_source_row", pa.int32())])
+    files = [f"sales_2021-07-0{d}.csv" for d in (1, 2, 3)]
+
+    def stream(names, units):
+        for name in names:
+            yield pa.table(
+                {"units": [units, units], "_source_row": pa.array([2, 3], pa.int32()), "source_file": [name] * 2}
+            )
+
+    first = delta.write_arrow(stream(files, "1"), table, schema, ["source_file"], "partitions")
+    assert first.version == 0 and first.rows == 6 and first.files_added == 3
+    again = delta.write_arrow(stream(files[1:2], "2"), table, schema, ["source_file"], [{"source_file": files[1]}])
+    assert again.version == 1 and again.table_rows == 6
+    picked = delta.read_spark(spark, table, partitions=[{"source_file": files[1]}, {"source_file": files[2]}])
+    assert sorted(collected(picked)) == [(files[1], "2", 2), (files[1], "2", 3), (files[2], "1", 2), (files[2], "1", 3)]
+    assert delta.read_spark(spark, table, partitions=[]).count() == 0
+    empty = delta.write_arrow(iter(()), table, schema, ["source_file"], [{"source_file": files[0]}])
+    assert empty.table_rows == 4  # a replaced partition with no new rows is emptied
