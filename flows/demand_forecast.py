@@ -37,19 +37,25 @@ def demand_forecast_refine(
     end: str = "2022-12-31",
     states: list[str] | None = None,
     test_start: str = "2022-01-01",
+    profile: str = "small",
+    backfill: bool = False,
+    replace_changed: bool = False,
 ) -> dict:
-    """Ingest the two raw sources (generated, seeded, when no path is given), refine to silver, build gold.
+    """Ingest the sales files not seen before (a file or a folder; generated, seeded, when no path is
+    given: ``profile`` small, medium or large) and the population, refine to silver and gold.
 
-    Population is refined first: a population file that does not cover the sales period fails
-    before any silver dataset is published."""
+    Only the months the new files touch are recomputed; ``backfill`` recomputes every month from
+    ``start`` to ``end``. A landing file changed since it was refined is an error unless
+    ``replace_changed``. Population is refined first: a population file that does not cover the sales
+    period fails before any silver dataset is published."""
     settings = load_settings()
     if sales_path is None or population_path is None:
-        generated = generate_sources(settings, start, end, states)
+        generated = generate_sources(settings, start, end, states, profile)
         sales_path = sales_path or generated["daily_sales"]
         population_path = population_path or generated["state_population"]
-    bronze = [ingest_sales(settings, sales_path), ingest_population(settings, population_path)]
-    silver = [refine_population_stage(settings, start, end), refine_sales_stage(settings, start, end)]
-    gold = build_features_stage(settings, test_start)
+    bronze = [ingest_sales(settings, sales_path, replace_changed), ingest_population(settings, population_path)]
+    silver = [refine_population_stage(settings, start, end), refine_sales_stage(settings, start, end, backfill)]
+    gold = build_features_stage(settings, test_start, start, end, backfill)
     return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold})
 
 
@@ -98,13 +104,14 @@ def demand_forecast(
     end: str = "2022-12-31",
     states: list[str] | None = None,
     test_start: str = "2022-01-01",
+    profile: str = "small",
     num_leaves: int = 31,
     num_iterations: int = 300,
     learning_rate: float = 0.05,
     seed: int | None = None,
 ) -> dict:
     """The whole forecast pipeline: refine the data, train and register, score the held-out period."""
-    data = demand_forecast_refine(sales_path, population_path, start, end, states, test_start)
+    data = demand_forecast_refine(sales_path, population_path, start, end, states, test_start, profile)
     model = demand_forecast_train(num_leaves, num_iterations, learning_rate, seed)
     scores = demand_forecast_score()
     return publish_run_summary({"data": data, "model": model, "scores": scores})

@@ -99,15 +99,24 @@ def _is_reference(text: str) -> bool:
 _DEMAND_SUITES = "tasks.demand_forecast.suites"
 
 # demand forecast
-BRONZE_DAILY_SALES = Dataset("daily_sales", "bronze", "raw daily ice-cream sales per state, as ingested")
+BRONZE_DAILY_SALES = Dataset(
+    "daily_sales",
+    "bronze",
+    "raw sales files as ingested (text), one partition per landing file",
+    partition_by=("source_file",),
+    storage="delta",
+)
 BRONZE_STATE_POPULATION = Dataset("state_population", "bronze", "raw state population, one column per year")
 SILVER_DAILY_SALES = Dataset(
     "daily_sales",
     "silver",
-    "typed daily sales: date, state, units_sold",
-    ("date", "state"),
+    "typed daily sales per store: date, state, store, units_sold",
+    ("date", "state", "store"),
+    partition_by=("year", "month"),
     suite=f"{_DEMAND_SUITES}:silver_sales",
+    storage="delta",
 )
+SILVER_STORES = Dataset("stores", "silver", "every store seen and its state", ("store",))
 SILVER_STATE_POPULATION = Dataset(
     "state_population",
     "silver",
@@ -118,9 +127,11 @@ SILVER_STATE_POPULATION = Dataset(
 GOLD_DEMAND_FEATURES = Dataset(
     "demand_features",
     "gold",
-    "daily sales joined with population, features and split",
+    "daily sales per state joined with population, features and split",
     ("date", "state"),
+    partition_by=("year", "month"),
     suite=f"{_DEMAND_SUITES}:gold_features",
+    storage="delta",
 )
 GOLD_DEMAND_PREDICTIONS = Dataset(
     "demand_predictions", "gold", "batch predictions of the demand forecaster", ("date", "state"), ("parquet", "csv")
@@ -152,6 +163,7 @@ DATASETS: tuple[Dataset, ...] = (
     BRONZE_DAILY_SALES,
     BRONZE_STATE_POPULATION,
     SILVER_DAILY_SALES,
+    SILVER_STORES,
     SILVER_STATE_POPULATION,
     GOLD_DEMAND_FEATURES,
     GOLD_DEMAND_PREDICTIONS,

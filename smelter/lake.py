@@ -44,6 +44,7 @@ from smelter.catalog import DatasetNotFoundError as DatasetNotFoundError  # re-e
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
+    import pyarrow.dataset as pads
     from pyspark.sql import DataFrame as SparkDataFrame
     from pyspark.sql import SparkSession
 
@@ -451,6 +452,15 @@ class Lake:
         read_version: str | None = None,
     ) -> Published:
         return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
+
+    def arrow_dataset(self, ds: Dataset | str, version: str | None = None) -> pads.Dataset:
+        """A version as a pyarrow dataset (lazy: schema, counts, filtered batches), whatever the storage."""
+        import pyarrow.dataset as pads
+
+        d = resolve(ds)
+        if d.storage == "delta":
+            return delta.load(_table(*self._at(ds)), _delta_version(version)).to_pyarrow_dataset()
+        return pads.dataset(self.parquet_path(ds, version), format="parquet", partitioning="hive")
 
     def manifest(self, ds: Dataset | str, version: str | None = None) -> dict[str, Any]:
         return manifest(*self._at(ds), version)

@@ -9,13 +9,14 @@ whose checksum is already the current bronze version publishes nothing new.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from smelter.catalog import Dataset
-from smelter.lake import DatasetNotFoundError, Lake
+from smelter.lake import DatasetNotFoundError, Lake, Published
 from smelter.results import DatasetPublished
 
 
@@ -81,3 +82,55 @@ def current_run_id() -> str:
     from prefect.runtime import flow_run
 
     return str(flow_run.id or "local")
+
+
+def landing_log_path(lake: Lake, ds: Dataset) -> Path:
+    """Where the landing log of a bronze dataset lives: in its table folder (``_`` hides it from readers)."""
+    return lake.root / ds.layer / ds.name / "_landing_log.json"
+
+
+def ingest_landing(
+    source: Path,
+    lake: Lake,
+    ds: Dataset,
+    required: list[str],
+    optional: list[str],
+    date_column: str,
+    run_id: str,
+    replace_changed: bool = False,
+) -> DatasetPublished:
+    """Land the files of ``source`` (a CSV file or a folder of them) that bronze ``ds`` (a Delta table
+    partitioned by ``source_file``) does not hold yet, in one commit; record them in the landing log as
+    pending (see :mod:`tasks.common.landing`). Bad files are a :class:`RawFileError` naming each, raised
+    after the good ones have landed; nothing past bronze is touched here."""
+    import pyarrow as pa
+
+    from tasks.common import landing
+
+    log_path = landing_log_path(lake, ds)
+    log = landing.read_log(log_path)
+    files = [landing.describe(p, log.get(p.name)) for p in landing.landing_files(source)]
+    plan = landing.plan_ingest(files, log, replace_changed)
+    schema = pa.schema(
+        [(c, pa.string()) for c in [*required, *optional]]
+        + [(landing.SOURCE_ROW, pa.int32())]
+        + [(c, pa.string()) for c in ("_source_sha256", "_ingested_at", "_flow_run_id", "source_file")]
+    )
+    published: list[Published] = []
+
+    def write(tables, names) -> None:
+        meta = {"source": str(source), "files": names, "flow_run_id": run_id}
+        published.append(lake.publish_arrow(ds, tables, schema, meta, [{"source_file": n} for n in names]))
+
+    done = landing.ingest_files(plan, log, required, optional, date_column, run_id, write)
+    landing.write_log(log_path, done.log)
+    if done.bad:
+        raise RawFileError(
+            f"{len(done.bad)} landing file(s) of {source} not ingested ({len(done.landed)} other(s) landed in "
+            f"{ds.key} and wait for the next run):\n  " + "\n  ".join(done.bad)
+        )
+    detail = f"{len(done.landed)} file(s) landed, {len(done.skipped)} unchanged, {len(done.pending)} pending"
+    if published:
+        return replace(DatasetPublished.of(published[0]), detail=detail)
+    version = lake.current_version(ds)
+    return DatasetPublished(ds.key, version, None, new=False, detail=detail, path=str(lake.data_path(ds)))

@@ -48,6 +48,7 @@ class LandingFile:
     path: str
     sha256: str
     size: int
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class FileRecord:
     min_date: str | None  # ISO dates of the rows whose date parses; None if none does
     max_date: str | None
     ingested_at: str
-    refined: bool = False  # its rows have reached silver
+    refined: bool = False  # its rows have reached silver and gold
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,14 @@ def landing_files(source: Path, pattern: str = "*.csv") -> list[Path]:
     return sorted(p for p in source.glob(pattern) if p.is_file() and not p.name.startswith((".", "_")))
 
 
-def describe(path: Path) -> LandingFile:
+def describe(path: Path, known: FileRecord | None = None) -> LandingFile:
+    """A landing file's name, path, digest and size. A file the log ``known`` with the same size and
+    modification time is not read again (as make and rsync do): its digest is the logged one."""
     path = Path(path)
-    return LandingFile(path.name, str(path.resolve()), file_sha256(path), path.stat().st_size)
+    stat = path.stat()
+    if known is not None and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
+        return LandingFile(path.name, str(path.resolve()), known.sha256, stat.st_size, stat.st_mtime_ns)
+    return LandingFile(path.name, str(path.resolve()), file_sha256(path), stat.st_size, stat.st_mtime_ns)
 
 
 def read_log(path: Path) -> dict[str, FileRecord]:
@@ -223,7 +230,9 @@ def read_landing_csv(
 
 def record(f: LandingFile, rows: int, dates: tuple[str | None, str | None]) -> FileRecord:
     """The log entry of a file just ingested (not yet refined)."""
-    return FileRecord(f.name, f.sha256, f.size, rows, dates[0], dates[1], datetime.now(UTC).isoformat())
+    return FileRecord(
+        f.name, f.sha256, f.size, rows, dates[0], dates[1], datetime.now(UTC).isoformat(), mtime_ns=f.mtime_ns
+    )
 
 
 def months_of(records: Iterable[FileRecord]) -> list[tuple[int, int]]:
@@ -313,3 +322,12 @@ def ingest_files(
     if plan.to_ingest:
         write(tables(), [f.name for f in plan.to_ingest])
     return LandingIngest(landed, [f.name for f in plan.unchanged], bad, {**log, **{r.name: r for r in landed}})
+
+
+def months_to_refresh(log: dict[str, FileRecord], backfill: tuple[str, str] | None = None) -> list[tuple[int, int]]:
+    """The (year, month) partitions a run recomputes: those the pending files touch; for a backfill
+    over ``(start, end)`` (ISO dates), every month in that range that any logged file touches."""
+    if backfill is None:
+        return months_of(r for r in log.values() if not r.refined)
+    low, high = date.fromisoformat(backfill[0]), date.fromisoformat(backfill[1])
+    return [m for m in months_of(log.values()) if (low.year, low.month) <= m <= (high.year, high.month)]

@@ -85,8 +85,7 @@ def read_held_out_spark(spark, lake: Lake, ds: Dataset):
 def held_out_rows(lake: Lake, ds: Dataset) -> int:
     import pyarrow.dataset as pads
 
-    data = pads.dataset(lake.parquet_path(ds), format="parquet")
-    return data.count_rows(filter=pads.field("split") == HELD_OUT)
+    return lake.arrow_dataset(ds).count_rows(filter=pads.field("split") == HELD_OUT)
 
 
 def describe_input(lake: Lake, input_path: str | Path | None, default_input: Dataset) -> dict:
@@ -96,7 +95,7 @@ def describe_input(lake: Lake, input_path: str | Path | None, default_input: Dat
         return {
             "path": None,
             "source": f"{default_input.key} (split == {HELD_OUT!r})",
-            "columns": input_columns(lake.parquet_path(default_input)),
+            "columns": lake.arrow_dataset(default_input).schema.names,
             "rows": held_out_rows(lake, default_input),
         }
     path = Path(input_path)

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from pyspark.sql import DataFrame
 
 SALES_RAW = ["Date", "State", "Units Sold"]
@@ -32,7 +33,7 @@ def refine_sales(bronze: DataFrame) -> DataFrame:
     columns = set(bronze.columns)
     units = F.regexp_replace(F.trim(F.col("`Units Sold`")), ",", "")
     date = F.try_to_timestamp(F.trim(F.col("Date")), F.lit(DATE_FORMAT)).cast("date")
-    store = F.trim(F.col(STORE)) if STORE in columns else F.lit(STATE_TOTAL)
+    store = F.coalesce(F.trim(F.col(STORE)), F.lit(STATE_TOTAL)) if STORE in columns else F.lit(STATE_TOTAL)
     source = next((F.col(c) for c in ("source_file", "_source_file") if c in columns), F.lit(None).cast("string"))
     return bronze.select(
         date.alias("date"),
@@ -94,3 +95,60 @@ def unpivot_population(bronze: DataFrame) -> DataFrame:
         F.regexp_replace(F.trim(F.col("population_text")), ",", "").try_cast("long").alias("population"),
         F.col("_source_row").cast("int").alias("_source_row"),
     )
+
+
+class StoreStateError(ValueError):
+    """A store appears under two states (in one run's files, or against the stores seen before)."""
+
+
+def store_states(silver: DataFrame) -> DataFrame:
+    """Distinct (store, state) pairs of silver sales (state-level rows left out), each with its first
+    source file and row: small enough to collect (one row per store)."""
+    from pyspark.sql import functions as F
+
+    first = F.min(F.struct("source_file", "_source_row"))
+    pairs = silver.where((F.col("store") != STATE_TOTAL) & F.col("state").isNotNull()).groupBy("store", "state")
+    return pairs.agg(first.alias("first")).select(
+        "store",
+        "state",
+        F.col("first.source_file").alias("source_file"),
+        F.col("first._source_row").alias("_source_row"),
+    )
+
+
+def check_store_states(pairs: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` (store, state, source_file, _source_row) against the stores ``known`` before (store, state):
+    a store under two states is a :class:`StoreStateError` naming the store, both states and the file and row
+    of each sighting in this run. Returns the known stores with the new ones added."""
+    import pandas as pd
+
+    seen = pd.concat([known.assign(source_file=None, _source_row=None), pairs], ignore_index=True)
+    seen = seen.drop_duplicates(["store", "state"], keep="first")
+    clash = seen[seen.duplicated("store", keep=False)].sort_values(["store", "state"])
+    if len(clash):
+        lines = [
+            f"store {store!r}: "
+            + "; ".join(
+                f"state {r.state!r} ("
+                + (f"file {r.source_file}, column 'State', row {r._source_row}" if r.source_file else "seen before")
+                + ")"
+                for r in group.itertuples()
+            )
+            for store, group in clash.groupby("store", sort=True)
+        ]
+        raise StoreStateError(
+            f"{clash['store'].nunique()} store(s) under two states (a store belongs to one state):\n  "
+            + "\n  ".join(lines[:20])
+        )
+    return seen[["store", "state"]].sort_values("store", ignore_index=True)
+
+
+def in_months(silver: DataFrame, months: list[tuple[int, int]]) -> DataFrame:
+    """The rows of ``months`` (partitions being recomputed), and rows whose date did not parse (the gate
+    reports them with their file and row; dropping them would hide bad input)."""
+    from pyspark.sql import functions as F
+
+    wanted = F.lit(False)
+    for year, month in months:
+        wanted = wanted | ((F.col("year") == year) & (F.col("month") == month))
+    return silver.where(F.col("date").isNull() | wanted)

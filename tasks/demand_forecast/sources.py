@@ -310,6 +310,19 @@ def write_store_sales(
     ]
 
 
+def write_profile(
+    out_dir: Path, profile: str, *, seed: int, start: str, end: str, states: list[str] | None = None
+) -> dict[str, Path]:
+    """The sources of a named profile in ``out_dir``: ``small`` writes today's state-level
+    ``daily_sales.csv``; ``medium``/``large`` a folder ``daily_sales/`` of daily store-level files.
+    Returns {"daily_sales": file or folder, "state_population": file}."""
+    stores = profile_stores_per_state(profile)
+    if stores is None:
+        return write_raw_sources(out_dir, seed, start, end, states)
+    write_store_sales(out_dir, seed=seed, start=start, end=end, states=states, stores_per_state=stores)
+    return {"daily_sales": Path(out_dir) / "daily_sales", "state_population": write_population(out_dir)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write the synthetic raw sources of the forecast pipeline.")
     parser.add_argument("--out", type=Path, required=True, help="landing folder")

@@ -6,9 +6,11 @@ Task names follow :mod:`smelter.naming`: ``demand-forecast.<step>``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypedDict
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE, CachePolicy
 
@@ -19,8 +21,11 @@ from smelter.catalog import (
     GOLD_DEMAND_FEATURES,
     SILVER_DAILY_SALES,
     SILVER_STATE_POPULATION,
+    SILVER_STORES,
     Dataset,
+    DatasetNotFoundError,
 )
+from smelter.delta import Replace
 from smelter.hooks import retry_transient
 from smelter.lake import Lake
 from smelter.naming import DEMAND_FORECAST as P
@@ -28,18 +33,23 @@ from smelter.results import DatasetPublished, ModelRegistered, ModelTrained
 from smelter.settings import Settings
 from smelter.spark import get_lake_spark
 from smelter.tracking import configure_mlflow
-from tasks.common.ingest import current_run_id, ingest_csv
+from tasks.common import landing
+from tasks.common.ingest import current_run_id, ingest_csv, ingest_landing, landing_log_path
 from tasks.demand_forecast import suites
 from tasks.demand_forecast.features import build_gold
 from tasks.demand_forecast.model import ForecasterParams
 from tasks.demand_forecast.refine import (
     POPULATION_ID,
     SALES_RAW,
+    STORE,
     check_population_covers,
+    check_store_states,
+    in_months,
     refine_sales,
+    store_states,
     unpivot_population,
 )
-from tasks.demand_forecast.sources import write_raw_sources
+from tasks.demand_forecast.sources import write_profile
 from tasks.demand_forecast.train import register_forecaster, train_and_track
 
 
@@ -69,7 +79,15 @@ INGEST_TASK: RetryingTask = {
 }
 
 
-def gate_and_publish(sdf, settings: Settings, ds: Dataset, source: str, **suite_args) -> DatasetPublished:
+def gate_and_publish(
+    sdf,
+    settings: Settings,
+    ds: Dataset,
+    source: str,
+    replace: Replace = "all",
+    metadata: dict | None = None,
+    **suite_args,
+) -> DatasetPublished:
     """Validate a Spark frame with ``ds``'s suite (``ds.expectations(**suite_args)``); publish it only if
     every expectation holds.
 
@@ -86,21 +104,29 @@ def gate_and_publish(sdf, settings: Settings, ds: Dataset, source: str, **suite_
         via_pandas=local and sdf.count() <= settings.lake.gate_pandas_max_rows,
     )
     quality.enforce(report)
-    pub = Lake.of(settings).publish_spark(ds, sdf, {"source": source, "quality": report.to_dict()})
+    meta = {"source": source, "quality": report.to_dict(), **(metadata or {})}
+    pub = Lake.of(settings).publish_spark(ds, sdf, meta, replace)
     return DatasetPublished.of(pub, quality=report.summary())
 
 
 @task(name=P.task("generate-sources"), cache_policy=NO_CACHE)
-def generate_sources(settings: Settings, start: str, end: str, states: list[str] | None) -> dict[str, str]:
-    """Write the seeded default sources into the landing zone; returns their paths."""
+def generate_sources(
+    settings: Settings, start: str, end: str, states: list[str] | None, profile: str = "small"
+) -> dict[str, str]:
+    """Write the seeded default sources into the landing zone; returns their paths (the sales of a
+    store-level profile are a folder of daily files)."""
     out = catalog.landing_dir(settings.data_root)
-    paths = write_raw_sources(out, seed=settings.seed, start=start, end=end, states=states)
+    paths = write_profile(out, profile, seed=settings.seed, start=start, end=end, states=states)
     return {name: str(path) for name, path in paths.items()}
 
 
 @task(name=P.task("ingest-sales"), **INGEST_TASK)
-def ingest_sales(settings: Settings, path: str) -> DatasetPublished:
-    return ingest_csv(Path(path), Lake.of(settings), BRONZE_DAILY_SALES, SALES_RAW, current_run_id())
+def ingest_sales(settings: Settings, path: str, replace_changed: bool = False) -> DatasetPublished:
+    """Land the sales files bronze does not hold yet (a file or a folder of them)."""
+    lake = Lake.of(settings)
+    return ingest_landing(
+        Path(path), lake, BRONZE_DAILY_SALES, SALES_RAW, [STORE], "Date", current_run_id(), replace_changed
+    )
 
 
 @task(name=P.task("ingest-population"), **INGEST_TASK)
@@ -108,16 +134,52 @@ def ingest_population(settings: Settings, path: str) -> DatasetPublished:
     return ingest_csv(Path(path), Lake.of(settings), BRONZE_STATE_POPULATION, [POPULATION_ID], current_run_id())
 
 
+def _unchanged(lake: Lake, ds: Dataset, detail: str) -> DatasetPublished:
+    return DatasetPublished(ds.key, lake.current_version(ds), None, new=False, detail=detail, path=str(lake.root))
+
+
+def _months(settings: Settings, backfill: tuple[str, str] | None) -> tuple[dict, list[tuple[int, int]]]:
+    log = landing.read_log(landing_log_path(Lake.of(settings), BRONZE_DAILY_SALES))
+    return log, landing.months_to_refresh(log, backfill)
+
+
+def _month_partitions(months: list[tuple[int, int]]) -> list[dict[str, int]]:
+    return [{"year": y, "month": m} for y, m in months]
+
+
 @task(name=P.task("refine-sales"), **SPARK_TASK)
-def refine_sales_stage(settings: Settings, start: str, end: str) -> DatasetPublished:
-    spark = get_lake_spark(settings)
+def refine_sales_stage(settings: Settings, start: str, end: str, backfill: bool = False) -> DatasetPublished:
+    """bronze -> silver sales for the months the pending landing files touch (a backfill: every month from
+    ``start`` to ``end``); those month partitions are replaced, the others kept. A store under two
+    states fails before anything is published."""
+    log, months = _months(settings, (start, end) if backfill else None)
     lake = Lake.of(settings)
-    source = str(lake.data_path(BRONZE_DAILY_SALES))
-    silver = refine_sales(lake.read_spark(spark, BRONZE_DAILY_SALES)).cache()
+    if not months:
+        return _unchanged(lake, SILVER_DAILY_SALES, "no new sales")
+    spark = get_lake_spark(settings)
+    files = landing.files_covering(log, months)
+    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, partitions=[{"source_file": f} for f in files])
+    silver = in_months(refine_sales(bronze), months).cache()
+    source = f"{lake.root / BRONZE_DAILY_SALES.key} ({len(files)} file(s), {len(months)} month(s))"
     try:
-        return gate_and_publish(
-            silver, settings, SILVER_DAILY_SALES, source, states=suites.known_states(), start=start, end=end
+        try:
+            known = lake.read_pandas(SILVER_STORES)
+        except DatasetNotFoundError:
+            known = pd.DataFrame({"store": pd.Series(dtype=str), "state": pd.Series(dtype=str)})
+        stores = check_store_states(store_states(silver).toPandas(), known)
+        published = gate_and_publish(
+            silver,
+            settings,
+            SILVER_DAILY_SALES,
+            source,
+            _month_partitions(months),
+            states=suites.known_states(),
+            start=start,
+            end=end,
         )
+        if len(stores) != len(known):
+            lake.publish_pandas(SILVER_STORES, stores, {"source": SILVER_DAILY_SALES.key})
+        return replace(published, detail=f"{len(months)} month(s) from {len(files)} file(s)")
     finally:
         silver.unpersist()
 
@@ -136,18 +198,48 @@ def refine_population_stage(settings: Settings, start: str, end: str) -> Dataset
     return gate_and_publish(silver, settings, SILVER_STATE_POPULATION, source, states=suites.known_states())
 
 
+def _gold_is_current(lake: Lake, population_version: str, test_start: str) -> bool:
+    """Gold exists and was built from this population version and test split: months not recomputed
+    can be kept."""
+    try:
+        built = lake.manifest(GOLD_DEMAND_FEATURES)["metadata"]
+    except DatasetNotFoundError:
+        return False
+    return built.get("population_version") == population_version and built.get("test_start") == test_start
+
+
 @task(name=P.task("build-features"), **SPARK_TASK)
-def build_features_stage(settings: Settings, test_start: str) -> DatasetPublished:
-    spark = get_lake_spark(settings)
+def build_features_stage(
+    settings: Settings, test_start: str, start: str = "", end: str = "", backfill: bool = False
+) -> DatasetPublished:
+    """silver -> gold for the months refine recomputed (all of them when the population or the test split
+    changed since gold was built); then the landing files that fed them are marked refined."""
     lake = Lake.of(settings)
-    sales = lake.read_spark(spark, SILVER_DAILY_SALES)
+    log, months = _months(settings, (start, end) if backfill else None)
+    population_version = lake.current_version(SILVER_STATE_POPULATION)
+    full = not _gold_is_current(lake, population_version, test_start)
+    if not months and not full:
+        return _unchanged(lake, GOLD_DEMAND_FEATURES, "no new sales")
+    spark = get_lake_spark(settings)
+    sales = lake.read_spark(spark, SILVER_DAILY_SALES, partitions=None if full else _month_partitions(months))
     population = lake.read_spark(spark, SILVER_STATE_POPULATION)
     gold = build_gold(sales, population, test_start).cache()
-    source = f"{lake.data_path(SILVER_DAILY_SALES)} + {lake.data_path(SILVER_STATE_POPULATION)}"
+    source = f"{lake.root / SILVER_DAILY_SALES.key} + {lake.data_path(SILVER_STATE_POPULATION)}"
     try:
-        return gate_and_publish(gold, settings, GOLD_DEMAND_FEATURES, source, states=suites.known_states())
+        published = gate_and_publish(
+            gold,
+            settings,
+            GOLD_DEMAND_FEATURES,
+            source,
+            "all" if full else _month_partitions(months),
+            {"population_version": population_version, "test_start": test_start},
+            states=suites.known_states(),
+        )
     finally:
         gold.unpersist()
+    pending = [r.name for r in log.values() if not r.refined]
+    landing.write_log(landing_log_path(lake, BRONZE_DAILY_SALES), landing.mark_refined(log, pending))
+    return replace(published, detail="all months" if full else f"{len(months)} month(s)")
 
 
 @task(name=P.task("train-forecaster"), cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, timeout_seconds=1800)
