@@ -196,7 +196,7 @@ def _spark_schema(dt: DeltaTable) -> StructType:
     import pyarrow as pa
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return from_arrow_schema(pa.schema(dt.schema().to_arrow()))
+    return from_arrow_schema(pa.schema(dt.schema().to_arrow()), prefer_timestamp_ntz=True)  # naive = timestamp_ntz
 
 
 # --- writing ----------------------------------------------------------------------------------
