@@ -164,7 +164,7 @@ def read_pandas(
 ) -> pd.DataFrame:
     """The table (at ``version``) as pandas; ``partitions`` keeps those partitions only (e.g.
     ``[{"year": 2022, "month": 1}]``)."""
-    filters = [[(k, "=", _text(v)) for k, v in p.items()] for p in partitions] if partitions else None
+    filters = [[(k, "=", v) for k, v in p.items()] for p in partitions] if partitions else None
     return load(table, version).to_pandas(columns=columns, filters=filters)
 
 

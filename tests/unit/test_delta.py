@@ -194,3 +194,9 @@ def test_pandas_timestamps_are_stored_in_microseconds_that_delta_rs_reads_back(t
     back = delta.read_pandas(tmp_path / "t")
     assert back["at"].tolist() == df["at"].tolist()
     assert delta.load(tmp_path / "t").protocol().reader_features in (None, ["timestampNtz"])
+
+
+def test_read_pandas_keeps_the_partitions_asked_for(tmp_path):
+    delta.write_pandas(sales(JAN + FEB + [("Utah", 5, 2023, 7)]), tmp_path / "t", PARTS)
+    got = delta.read_pandas(tmp_path / "t", partitions=[{"year": 2022, "month": 2}, {"year": 2023, "month": 7}])
+    assert sorted(got["state"]) == ["Ohio", "Utah"]
