@@ -164,7 +164,7 @@ def read_pandas(
 ) -> pd.DataFrame:
     """The table (at ``version``) as pandas; ``partitions`` keeps those partitions only (e.g.
     ``[{"year": 2022, "month": 1}]``)."""
-    filters = [[(k, "=", _text(v)) for k, v in p.items()] for p in partitions] if partitions else None
+    filters = [[(k, "=", v) for k, v in p.items()] for p in partitions] if partitions else None
     return load(table, version).to_pandas(columns=columns, filters=filters)
 
 
@@ -210,7 +210,7 @@ def _spark_schema(dt: DeltaTable) -> StructType:
     import pyarrow as pa
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return from_arrow_schema(pa.schema(dt.schema().to_arrow()))
+    return from_arrow_schema(pa.schema(dt.schema().to_arrow()), prefer_timestamp_ntz=True)  # naive = timestamp_ntz
 
 
 # --- writing ----------------------------------------------------------------------------------

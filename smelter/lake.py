@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -236,15 +236,7 @@ def publish_pandas(
     (the version ``df`` was computed from), see :func:`smelter.delta.write_spark`."""
     ds = spec(layer, name)
     return _publish_frame(
-        root,
-        ds,
-        lambda table: delta.write_pandas(
-            df, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version)
-        ),
-        lambda folder: write_pandas(df, ds, folder),
-        metadata,
-        keep_versions,
-        replace if read_version is None else "read_version",
+        df, delta.write_pandas, write_pandas, root, ds, metadata, keep_versions, replace, read_version
     )
 
 
@@ -285,17 +277,7 @@ def publish_spark(
 ) -> Published:
     """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame."""
     ds = spec(layer, name)
-    return _publish_frame(
-        root,
-        ds,
-        lambda table: delta.write_spark(
-            sdf, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version)
-        ),
-        lambda folder: write_spark(sdf, ds, folder),
-        metadata,
-        keep_versions,
-        replace if read_version is None else "read_version",
-    )
+    return _publish_frame(sdf, delta.write_spark, write_spark, root, ds, metadata, keep_versions, replace, read_version)
 
 
 def read_spark(
@@ -334,28 +316,30 @@ def _delta_version(version: str | None) -> int | None:
 
 
 def _publish_frame(
+    frame: Any,
+    to_delta: Callable[..., delta.DeltaCommit],
+    to_folder: Callable[[Any, Dataset, Path], int | None],
     root: Path,
     ds: Dataset,
-    to_delta: Callable[[Path], delta.DeltaCommit],
-    to_folder: Callable[[Path], int | None],
     metadata: dict | None,
     keep_versions: int,
-    replace: delta.Replace | Literal["read_version"],
+    replace: delta.Replace,
+    read_version: str | None,
 ) -> Published:
-    """Publish a frame: ``to_delta(table)`` commits it to a Delta dataset (then files older than
-    ``keep_versions`` versions are vacuumed), ``to_folder(folder)`` fills a new version folder, which
-    cannot replace partitions nor check a ``read_version`` (``replace="read_version"`` says one was given)."""
+    """Publish a pandas or Spark frame: ``to_delta`` commits it to a Delta dataset (then files older
+    than ``keep_versions`` versions are vacuumed); ``to_folder`` fills a new version folder, which
+    can neither replace partitions nor check a ``read_version``."""
     if ds.storage == "delta":
         table = _table(root, ds.layer, ds.name)
-        commit = to_delta(table)
+        commit = to_delta(frame, table, ds.partition_by, replace, metadata, read_version=_delta_version(read_version))
         delta.vacuum(table, keep_versions)
         return Published(ds.layer, ds.name, str(commit.version), table, commit.table_rows)
-    if replace != "all":
+    if replace != "all" or read_version is not None:
         raise ValueError(
             f"dataset {ds.key} is stored as version folders: only Delta datasets replace partitions "
             "or check the version a publish was computed from"
         )
-    return publish(root, ds.layer, ds.name, to_folder, metadata, keep_versions)
+    return publish(root, ds.layer, ds.name, lambda folder: to_folder(frame, ds, folder), metadata, keep_versions)
 
 
 def _rollback_delta(table: Path, version: str | None) -> str:

@@ -2,7 +2,6 @@
 
 import dataclasses
 import datetime as dt
-import threading
 
 import pandas as pd
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from smelter import catalog, delta
 from smelter.catalog import SILVER_DAILY_SALES
 from smelter.lake import Lake
+from tests.delta_writers import write_at_once
 
 SCHEMA = "date date, state string, units_sold int, year int, month int"
 PARTS = ["year", "month"]
@@ -61,29 +61,11 @@ def test_a_failed_spark_write_leaves_the_table_as_it_was(spark, tmp_path):
 def test_two_spark_writers_of_one_new_partition_one_conflicts(spark, tmp_path, monkeypatch):
     table = tmp_path / "sales"
     delta.write_spark(spark.createDataFrame(rows(1, 1), SCHEMA), table, PARTS)
-    both_read, load = threading.Barrier(2, timeout=120), delta._load_or_none
 
-    def load_then_wait(path, read_version=None):
-        snapshot = load(path, read_version)
-        both_read.wait()
-        return snapshot
+    def writer(units: int):
+        return lambda: delta.write_spark(spark.createDataFrame(rows(2, units), SCHEMA), table, PARTS, "partitions")
 
-    monkeypatch.setattr(delta, "_load_or_none", load_then_wait)
-    outcomes: list[object] = []
-
-    def writer(units: int) -> None:
-        try:
-            sdf = spark.createDataFrame(rows(2, units), SCHEMA)
-            outcomes.append(delta.write_spark(sdf, table, PARTS, "partitions"))
-        except delta.ConcurrentWriteError as err:
-            outcomes.append(err)
-
-    threads = [threading.Thread(target=writer, args=(u,)) for u in (100, 200)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    monkeypatch.undo()
+    outcomes = write_at_once(monkeypatch, [writer(100), writer(200)])
     assert sorted(type(o).__name__ for o in outcomes) == ["ConcurrentWriteError", "DeltaCommit"], outcomes
     february = {r.units_sold for r in delta.read_spark(spark, table).collect() if r.month == 2}
     assert february in ({100}, {200})

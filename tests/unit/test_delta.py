@@ -1,7 +1,6 @@
 """Delta tables through delta-rs: pandas writes and the commit of engine-written Parquet (the Spark
 path without Spark: pyarrow writes the staged hive folders)."""
 
-import threading
 import uuid
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from smelter import delta
 from smelter.catalog import DatasetNotFoundError
+from tests.delta_writers import write_at_once
 
 PARTS = ["year", "month"]
 SCHEMA = pa.schema([("state", pa.string()), ("units", pa.int32()), ("year", pa.int32()), ("month", pa.int32())])
@@ -116,37 +116,18 @@ def test_two_writers_of_one_partition_at_once_one_commits_and_the_other_gets_a_c
 ):
     table = tmp_path / "t"
     delta.write_pandas(sales(JAN + FEB), table, PARTS)
-    both_read = threading.Barrier(2, timeout=30)
-    load = delta._load_or_none
 
-    def load_then_wait(path, read_version=None):
-        snapshot = load(path, read_version)
-        both_read.wait()  # both writers hold version 0 before either commits
-        return snapshot
-
-    monkeypatch.setattr(delta, "_load_or_none", load_then_wait)
-    outcomes: list[object] = []
-
-    def writer(units: int) -> None:
+    def writer(units: int):
         df = sales([(s, units, y, m) for s, _, y, m in rows])
-        try:
-            if engine == "pandas":
-                outcomes.append(delta.write_pandas(df, table, PARTS, "partitions"))
-            else:
-                outcomes.append(commit(table, df, "partitions"))
-        except delta.ConcurrentWriteError as err:
-            outcomes.append(err)
+        if engine == "pandas":
+            return lambda: delta.write_pandas(df, table, PARTS, "partitions")
+        return lambda: commit(table, df, "partitions")
 
-    threads = [threading.Thread(target=writer, args=(u,)) for u in (100, 200)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = write_at_once(monkeypatch, [writer(100), writer(200)])
     won = [o for o in outcomes if isinstance(o, delta.DeltaCommit)]
     lost = [o for o in outcomes if isinstance(o, delta.ConcurrentWriteError)]
     assert len(won) == len(lost) == 1, outcomes
     assert "another writer committed first" in str(lost[0])
-    monkeypatch.undo()
     assert delta.current_version(table) == 1
     got = read(table)
     assert sorted(set(got["units"]) - {1, 2, 3}) in ([100], [200])  # one writer's rows, not both
@@ -213,3 +194,9 @@ def test_pandas_timestamps_are_stored_in_microseconds_that_delta_rs_reads_back(t
     back = delta.read_pandas(tmp_path / "t")
     assert back["at"].tolist() == df["at"].tolist()
     assert delta.load(tmp_path / "t").protocol().reader_features in (None, ["timestampNtz"])
+
+
+def test_read_pandas_keeps_the_partitions_asked_for(tmp_path):
+    delta.write_pandas(sales(JAN + FEB + [("Utah", 5, 2023, 7)]), tmp_path / "t", PARTS)
+    got = delta.read_pandas(tmp_path / "t", partitions=[{"year": 2022, "month": 2}, {"year": 2023, "month": 7}])
+    assert sorted(got["state"]) == ["Ohio", "Utah"]
