@@ -342,6 +342,10 @@ def _publish_frame(
     return publish(root, ds.layer, ds.name, lambda folder: to_folder(frame, ds, folder), metadata, keep_versions)
 
 
+def _no_folder(frame: Any, ds: Dataset, folder: Path) -> int | None:
+    raise ValueError(f"dataset {ds.key} is stored as version folders: publish_pandas/publish_spark it")
+
+
 def _rollback_delta(table: Path, version: str | None) -> str:
     """Restore ``version``, by default the one before the current content (a restored version's
     predecessor is the one before what it restored)."""
@@ -400,15 +404,11 @@ class Lake:
         d = resolve(ds)
         if d.storage != "delta":
             raise ValueError(f"dataset {d.key} is stored as version folders: publish_pandas/publish_spark it")
-        return _publish_frame(
-            self.root,
-            d,
-            lambda table: delta.write_arrow(tables, table, schema, d.partition_by, replace, metadata),
-            lambda folder: None,
-            metadata,
-            self.keep_versions,
-            replace,
-        )
+
+        def to_delta(frame, table, partition_by, rep, meta, read_version=None) -> delta.DeltaCommit:
+            return delta.write_arrow(frame, table, schema, partition_by, rep, meta, read_version=read_version)
+
+        return _publish_frame(tables, to_delta, _no_folder, self.root, d, metadata, self.keep_versions, replace, None)
 
     def publish(
         self, ds: Dataset | str, write: Callable[[Path], int | None], metadata: dict[str, Any] | None = None

@@ -33,7 +33,7 @@ def test_whole_pipeline_publishes_layers_registers_champion_and_scores(flow_sett
     assert len(gold) == days * len(STATES) and gold["population"].notna().all()
     assert set(gold.loc[gold["split"] == "test", "date"].astype(str).str[:4]) == {"2022"}
     bronze = lake.read_pandas(BRONZE_DAILY_SALES)
-    assert {"_source_file", "_source_sha256", "_ingested_at", "_flow_run_id"} <= set(bronze.columns)
+    assert {"source_file", "_source_sha256", "_ingested_at", "_flow_run_id"} <= set(bronze.columns)
 
     assert model["registered"].promoted and model["registered"].version == "1"
     champion = MlflowClient().get_model_version_by_alias("demand-forecast", "champion")

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from smelter import catalog, lake
-from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS, Dataset
+from smelter.catalog import GOLD_DEMAND_PREDICTIONS, GOLD_HEART_FEATURES, Dataset
 from smelter.lake import Lake
 
 
@@ -16,36 +16,36 @@ def test_publish_then_read_round_trip(tmp_path):
 
 def test_failed_publish_keeps_previous_version_and_leaves_no_staging(tmp_path):
     good = pd.DataFrame({"a": [1]})
-    first = lake.publish_pandas(good, tmp_path, "silver", "daily_sales")
+    first = lake.publish_pandas(good, tmp_path, "silver", "stores")
 
     def broken(folder):
         (folder / "part-00000.parquet").write_bytes(b"half")
         raise RuntimeError("killed mid-write")
 
     with pytest.raises(RuntimeError):
-        lake.publish(tmp_path, "silver", "daily_sales", broken)
-    assert lake.current_version(tmp_path, "silver", "daily_sales") == first.version
-    assert lake.list_versions(tmp_path, "silver", "daily_sales") == [first.version]
-    staging = tmp_path / "silver" / "daily_sales" / "_staging"
+        lake.publish(tmp_path, "silver", "stores", broken)
+    assert lake.current_version(tmp_path, "silver", "stores") == first.version
+    assert lake.list_versions(tmp_path, "silver", "stores") == [first.version]
+    staging = tmp_path / "silver" / "stores" / "_staging"
     assert not any(staging.iterdir())
-    pd.testing.assert_frame_equal(lake.read_pandas(tmp_path, "silver", "daily_sales"), good)
+    pd.testing.assert_frame_equal(lake.read_pandas(tmp_path, "silver", "stores"), good)
 
 
 def test_rollback_and_prune(tmp_path):
     versions = [
-        lake.publish_pandas(pd.DataFrame({"a": [i]}), tmp_path, "gold", "demand_features", keep_versions=2).version
+        lake.publish_pandas(pd.DataFrame({"a": [i]}), tmp_path, "gold", "heart_features", keep_versions=2).version
         for i in range(3)
     ]
-    assert lake.list_versions(tmp_path, "gold", "demand_features") == versions[1:]
-    assert lake.rollback(tmp_path, "gold", "demand_features") == versions[1]
-    assert lake.read_pandas(tmp_path, "gold", "demand_features")["a"].tolist() == [1]
+    assert lake.list_versions(tmp_path, "gold", "heart_features") == versions[1:]
+    assert lake.rollback(tmp_path, "gold", "heart_features") == versions[1]
+    assert lake.read_pandas(tmp_path, "gold", "heart_features")["a"].tolist() == [1]
 
 
 def test_unknown_and_unpublished_datasets_are_clear_errors(tmp_path):
     with pytest.raises(KeyError, match="unknown dataset silver/nope"):
         lake.current_version(tmp_path, "silver", "nope")
-    with pytest.raises(lake.DatasetNotFoundError, match="silver/daily_sales has not been published"):
-        lake.read_pandas(tmp_path, "silver", "daily_sales")
+    with pytest.raises(lake.DatasetNotFoundError, match="silver/stores has not been published"):
+        lake.read_pandas(tmp_path, "silver", "stores")
 
 
 # --- the Lake bound to a root, with catalog datasets ------------------------------------------
@@ -55,17 +55,17 @@ PREDICTIONS = pd.DataFrame({"date": ["2022-01-01", "2022-01-02"], "state": ["Ohi
 
 def test_lake_publish_read_and_rollback(tmp_path):
     lk = Lake(tmp_path, keep_versions=2)
-    pubs = [lk.publish_pandas(GOLD_DEMAND_FEATURES, pd.DataFrame({"a": [i]}), {"i": i}) for i in range(3)]
-    assert [p.dataset for p in pubs] == ["gold/demand_features"] * 3
-    assert lk.list_versions("gold/demand_features") == [p.version for p in pubs[1:]]
-    assert lk.current_version(GOLD_DEMAND_FEATURES) == pubs[2].version
-    assert lk.read_pandas(GOLD_DEMAND_FEATURES)["a"].tolist() == [2]
-    assert lk.manifest(GOLD_DEMAND_FEATURES, pubs[1].version)["metadata"] == {"i": 1}
-    assert lk.rollback(GOLD_DEMAND_FEATURES) == pubs[1].version
-    assert lk.read_pandas("gold/demand_features", columns=["a"])["a"].tolist() == [1]
-    assert lk.data_path(GOLD_DEMAND_FEATURES) == pubs[1].path
+    pubs = [lk.publish_pandas(GOLD_HEART_FEATURES, pd.DataFrame({"a": [i]}), {"i": i}) for i in range(3)]
+    assert [p.dataset for p in pubs] == ["gold/heart_features"] * 3
+    assert lk.list_versions("gold/heart_features") == [p.version for p in pubs[1:]]
+    assert lk.current_version(GOLD_HEART_FEATURES) == pubs[2].version
+    assert lk.read_pandas(GOLD_HEART_FEATURES)["a"].tolist() == [2]
+    assert lk.manifest(GOLD_HEART_FEATURES, pubs[1].version)["metadata"] == {"i": 1}
+    assert lk.rollback(GOLD_HEART_FEATURES) == pubs[1].version
+    assert lk.read_pandas("gold/heart_features", columns=["a"])["a"].tolist() == [1]
+    assert lk.data_path(GOLD_HEART_FEATURES) == pubs[1].path
     # the module functions see the same lake
-    assert lake.read_pandas(tmp_path, "gold", "demand_features")["a"].tolist() == [1]
+    assert lake.read_pandas(tmp_path, "gold", "heart_features")["a"].tolist() == [1]
 
 
 def test_lake_of_settings_uses_data_root_and_keep_versions(settings):
@@ -73,9 +73,9 @@ def test_lake_of_settings_uses_data_root_and_keep_versions(settings):
     lk = Lake.of(settings)
     assert lk == Lake(settings.data_root, 1)
     for i in range(2):
-        lk.publish_pandas(GOLD_DEMAND_FEATURES, pd.DataFrame({"a": [i]}))
-    assert len(lk.list_versions(GOLD_DEMAND_FEATURES)) == 1
-    assert (settings.data_root / "gold" / "demand_features" / "_CURRENT").exists()
+        lk.publish_pandas(GOLD_HEART_FEATURES, pd.DataFrame({"a": [i]}))
+    assert len(lk.list_versions(GOLD_HEART_FEATURES)) == 1
+    assert (settings.data_root / "gold" / "heart_features" / "_CURRENT").exists()
 
 
 def test_multi_format_version_holds_each_format_and_reads_back_as_parquet(tmp_path):
