@@ -201,6 +201,7 @@ PERMANENT_ERRORS = (
     "RejectedRowsError",
     "DatasetNotFoundError",
     "LakeNotVisibleError",
+    "StoreStateError",
 )
 
 
@@ -209,5 +210,5 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     try:
         state.result()
     except Exception as exc:  # the task's own exception
-        return type(exc).__name__ not in PERMANENT_ERRORS
+        return not {c.__name__ for c in type(exc).__mro__} & set(PERMANENT_ERRORS)
     return True

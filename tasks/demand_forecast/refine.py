@@ -129,10 +129,14 @@ def check_store_states(pairs: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame
         lines = [
             f"store {store!r}: "
             + "; ".join(
-                f"state {r.state!r} ("
-                + (f"file {r.source_file}, column 'State', row {r._source_row}" if r.source_file else "seen before")
+                f"state {r['state']!r} ("
+                + (
+                    f"file {r['source_file']}, column 'State', row {r['_source_row']}"
+                    if r["source_file"]
+                    else "seen before"
+                )
                 + ")"
-                for r in group.itertuples()
+                for r in group.to_dict("records")
             )
             for store, group in clash.groupby("store", sort=True)
         ]

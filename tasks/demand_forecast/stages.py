@@ -194,8 +194,21 @@ def refine_population_stage(settings: Settings, start: str, end: str) -> Dataset
     source = str(lake.data_path(BRONZE_STATE_POPULATION))
     bronze = lake.read_spark(spark, BRONZE_STATE_POPULATION)
     check_population_covers(bronze.columns, start, end, source_file or source)
+    bronze_version = lake.current_version(BRONZE_STATE_POPULATION)
+    try:
+        if lake.manifest(SILVER_STATE_POPULATION)["metadata"].get("bronze_version") == bronze_version:
+            return _unchanged(lake, SILVER_STATE_POPULATION, "population unchanged")
+    except DatasetNotFoundError:
+        pass
     silver = unpivot_population(bronze)
-    return gate_and_publish(silver, settings, SILVER_STATE_POPULATION, source, states=suites.known_states())
+    return gate_and_publish(
+        silver,
+        settings,
+        SILVER_STATE_POPULATION,
+        source,
+        metadata={"bronze_version": bronze_version},
+        states=suites.known_states(),
+    )
 
 
 def _gold_is_current(lake: Lake, population_version: str, test_start: str) -> bool:
