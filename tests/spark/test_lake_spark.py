@@ -1,7 +1,7 @@
 import pandas as pd
 
 from smelter import lake
-from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
+from smelter.catalog import GOLD_DEMAND_PREDICTIONS, GOLD_HEART_FEATURES
 from smelter.lake import Lake
 
 ROWS = [("2022-01-01", "Ohio", 1.5), ("2022-01-02", "Texas", 2.5)]
@@ -31,7 +31,7 @@ def test_pandas_written_predictions_read_back_in_spark(spark, tmp_path):
 
 def test_one_format_dataset_keeps_spark_parts_in_the_data_folder(spark, tmp_path):
     lk = Lake(tmp_path)
-    pub = lk.publish_spark("gold/demand_features", spark.createDataFrame(ROWS, SCHEMA))
+    pub = lk.publish_spark("gold/heart_features", spark.createDataFrame(ROWS, SCHEMA))
     assert any(p.name.startswith("part-") for p in pub.path.iterdir())
-    assert lk.parquet_path(GOLD_DEMAND_FEATURES) == pub.path
-    assert len(lk.read_pandas(GOLD_DEMAND_FEATURES)) == 2
+    assert lk.parquet_path(GOLD_HEART_FEATURES) == pub.path
+    assert len(lk.read_pandas(GOLD_HEART_FEATURES)) == 2
