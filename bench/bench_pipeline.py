@@ -40,8 +40,17 @@ from tasks.demand_forecast.stages import (
 )
 
 
-def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[list]:
-    """Run the default pipeline's stages in order; one table row per stage."""
+def pipeline_stages(
+    settings,
+    start: str,
+    end: str,
+    test_start: str,
+    states: list[str] | None = None,
+    params: ForecasterParams | None = None,
+    score_engine: str = "pandas",
+) -> list[list]:
+    """Run the pipeline's stages in order (all states, default model, scoring in-process unless told);
+    one table row per stage: name, wall seconds, rows, peak MiB."""
     rows = []
 
     def stage(name, fn, count):
@@ -52,7 +61,7 @@ def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[lis
 
     paths = stage(
         "generate raw sources",
-        lambda: generate_sources.fn(settings, start, end, None),
+        lambda: generate_sources.fn(settings, start, end, states),
         lambda p: len(Path(p["daily_sales"]).read_text().splitlines()) - 1,
     )
     stage("spark session start", lambda: get_spark(settings.spark), lambda _: 0)
@@ -69,15 +78,15 @@ def pipeline_stages(settings, start: str, end: str, test_start: str) -> list[lis
     stage("build gold (+GX)", lambda: build_features_stage.fn(settings, test_start), lambda o: o.rows)
     trained = stage(
         "train + track",
-        lambda: train_forecaster_stage.fn(settings, ForecasterParams()),
+        lambda: train_forecaster_stage.fn(settings, params or ForecasterParams()),
         lambda o: int(o.metrics["test_rows"]),
     )
     stage("register + champion rule", lambda: register_forecaster_stage.fn(settings, trained), lambda o: 0)
     stage(
-        "batch score (in-process)",
+        "batch score (in-process)" if score_engine == "pandas" else f"batch score ({score_engine})",
         lambda: published_summary(
             settings,
-            score_to_gold(settings, DEMAND_FORECAST.model_uri(), GOLD_DEMAND_PREDICTIONS, KEYS, engine="pandas"),
+            score_to_gold(settings, DEMAND_FORECAST.model_uri(), GOLD_DEMAND_PREDICTIONS, KEYS, engine=score_engine),
         ),
         lambda o: o.rows,
     )

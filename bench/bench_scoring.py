@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -77,18 +78,24 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def spark_seconds(settings, model, path: Path, runs: int = 2) -> list[float]:
-    """Wall time of score_spark over the Parquet file into a no-op sink, per run (first is cold)."""
+def spark_seconds(
+    settings, model, path: Path, runs: int = 2, out: Path | None = None, cpu: Callable[[], float] = time.process_time
+) -> list[tuple[float, float]]:
+    """(wall s, CPU s as counted by ``cpu``) of score_spark over the Parquet file, per run (first is cold):
+    read, score and write into ``out/run-<i>`` as Parquet, or into a no-op sink without ``out``."""
     from smelter.scoring_spark import score_spark
     from smelter.spark import get_spark
 
     spark = get_spark(settings.spark)
     times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        sdf = spark.read.parquet(str(path))
-        score_spark(spark, model, sdf, KEYS).write.format("noop").mode("overwrite").save()
-        times.append(time.perf_counter() - started)
+    for run in range(runs):
+        started, used = time.perf_counter(), cpu()
+        scored = score_spark(spark, model, spark.read.parquet(str(path)), KEYS).write.mode("overwrite")
+        if out is None:
+            scored.format("noop").save()
+        else:
+            scored.parquet(str(out / f"run-{run}"))
+        times.append((time.perf_counter() - started, cpu() - used))
     return times
 
 
@@ -135,7 +142,7 @@ def main() -> None:
     if not args.no_spark:
         path = tmp / "input.parquet"
         gold.to_parquet(path, index=False)
-        cold, *warm = spark_seconds(settings, model, path)
+        cold, *warm = [wall for wall, _ in spark_seconds(settings, model, path)]
         rows += [
             ("score_spark, local[*], cold (first run)", (cold, None)),
             ("score_spark, local[*], warm", (min(warm), None)),

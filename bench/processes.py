@@ -47,8 +47,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of process ``root`` and all its descendants (Linux /proc)."""
+def cpu_seconds(root: int, *others: int) -> float:
+    """User + system CPU seconds of process ``root``, the processes ``others`` and all their descendants,
+    each counted once (Linux /proc)."""
     stats = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -56,7 +57,7 @@ def cpu_seconds(root: int) -> float:
         except OSError:
             continue
         stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, ticks
-    tree = {root}
+    tree = {root, *others}
     for _ in range(8):  # a few levels of children is plenty
         tree |= {pid for pid, (ppid, _) in stats.items() if ppid in tree}
     ticks = sum(stats[pid][1] for pid in tree if pid in stats)

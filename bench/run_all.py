@@ -13,6 +13,7 @@ BENCHES = {
     "pipeline": ["bench.bench_pipeline"],
     "quality": ["bench.quality_gate"],
     "scoring": ["bench.bench_scoring"],
+    "engines": ["bench.bench_engines"],
     "heart": ["bench.bench_heart"],
     "network": ["bench.bench_network"],
     "serving": ["bench.bench_serving"],

@@ -11,6 +11,7 @@ batch inside ``mapInPandas``. Output rows: key columns, prediction column(s)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +49,14 @@ class ScoringModel:
         """The model inputs to select from ``available``: every required one, then the optional ones present."""
         present = set(available)
         return [*self.input_columns, *(c for c in self.optional_columns if c in present)]
+
+
+def limit_model_threads(threads: int) -> None:
+    """Cap OpenMP threads (LightGBM, scikit-learn) before a model library loads in this process; an explicit
+    ``OMP_THREAD_LIMIT`` in the environment wins. The cap also binds a model's own thread count (LightGBM's
+    ``n_jobs``). On shared cores a 1-row predict with 2 threads waits for both to be scheduled: ~9 ms
+    against ~0.8 ms with one (measured here)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", str(threads))
 
 
 def load_model(model_uri: str) -> ScoringModel:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from smelter.scoring import ScoringModel, check_columns, score_pandas
+from smelter.scoring import ScoringModel, check_columns, limit_model_threads, score_pandas
 from smelter.spark import add_file, default_parallelism, num_partitions, session_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,11 +51,17 @@ def ship_model(spark: SparkSession, model: ScoringModel) -> str:
 
 
 def worker_model(shipped: str, template: ScoringModel) -> ScoringModel:
-    """On an executor: the shipped model, unpacked and loaded on first use in this Python worker."""
+    """On an executor: the shipped model, unpacked and loaded on first use in this Python worker.
+
+    Before the model's libraries load, OpenMP is capped at the task's cores (``spark.task.cpus``): each
+    concurrent task has its own Python worker, so a model's own threads (LightGBM's ``n_jobs``) would
+    oversubscribe the executor's cores."""
     if shipped not in _worker_models:
         import mlflow.pyfunc
-        from pyspark import SparkFiles
+        from pyspark import SparkFiles, TaskContext
 
+        context = TaskContext.get()
+        limit_model_threads(context.cpus() if context is not None else 1)
         folder = Path(tempfile.mkdtemp(prefix="smelter-model-"))
         with zipfile.ZipFile(SparkFiles.get(shipped)) as archive:
             archive.extractall(folder)
@@ -112,8 +118,16 @@ def score_spark(
         for batch in batches:
             yield score_pandas(loaded, batch, keys, mini_batch_size, 1, source, params)
 
-    cores = default_parallelism(spark)
-    selected = sdf.select(*needed)
-    if (num_partitions(selected) or 0) < cores:
-        selected = selected.repartition(cores)
-    return selected.mapInPandas(score_batches, schema)
+    return spread(sdf.select(*needed), default_parallelism(spark), keys).mapInPandas(score_batches, schema)
+
+
+def spread(sdf: SparkDataFrame, cores: int, keys: Sequence[str]) -> SparkDataFrame:
+    """``sdf`` over at least ``cores`` partitions (over Connect, whose client cannot count them: always).
+
+    Hash-partitioned by the key columns (all columns without keys): each partition keeps the input's row
+    order, so an Arrow batch holds neighbouring rows as a pandas mini-batch does (a model's per-batch work,
+    e.g. lookups per distinct state and year, stays small), and no sort is needed. A round-robin
+    ``repartition(n)`` sorts every row first (for a deterministic retry) and scatters neighbours."""
+    if (num_partitions(sdf) or 0) >= cores:
+        return sdf
+    return sdf.repartition(cores, *(keys or sdf.columns))

@@ -6,6 +6,7 @@ Order independence: each module builds its own store (``store``), and each test 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -58,8 +59,9 @@ def register_forecaster(settings, name: str = "demand-forecast") -> DemandModel:
     return model
 
 
-def register_interval_model(settings, name: str = "interval-model"):
-    """A pyfunc returning a DataFrame (probability, low, high, label) per row; features: x."""
+def register_interval_model(settings, name: str = "interval-model", python_model: PythonModel | None = None):
+    """A pyfunc returning a DataFrame (probability, low, high, label) per row, or ``python_model``'s
+    columns; features: x."""
     import cloudpickle
     import mlflow
     from mlflow.models import infer_signature
@@ -67,13 +69,14 @@ def register_interval_model(settings, name: str = "interval-model"):
     from smelter.tracking import experiment_id, pip_requirements
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # Spark workers need not import tests
+    model = python_model or IntervalModel()
     x = pd.DataFrame({"x": [0.1, 0.5, 0.9]})
     with mlflow.start_run(experiment_id=experiment_id(settings, "scoring-test")):
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=IntervalModel(),
+            python_model=model,
             pip_requirements=pip_requirements(),
-            signature=infer_signature(x, IntervalModel().predict(None, x)),
+            signature=infer_signature(x, model.predict(None, x)),
         )
     mv = mlflow.register_model(info.model_uri, name)
     mlflow.MlflowClient().set_registered_model_alias(name, "champion", mv.version)
@@ -85,6 +88,13 @@ class IntervalModel(PythonModel):
         return pd.DataFrame(
             {"probability": p, "low": p * 0.9, "high": np.minimum(p * 1.1, 1.0), "label": (p >= 0.5).astype("int64")}
         )
+
+
+class ThreadLimitModel(PythonModel):
+    """Reports, per row, the OpenMP thread cap (``OMP_THREAD_LIMIT``) of the process that predicts."""
+
+    def predict(self, context, model_input, params=None):
+        return pd.DataFrame({"omp_thread_limit": [os.environ.get("OMP_THREAD_LIMIT", "unset")] * len(model_input)})
 
 
 def make_store(root: Path):

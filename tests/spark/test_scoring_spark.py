@@ -5,10 +5,10 @@ import pytest
 from smelter.catalog import GOLD_DEMAND_PREDICTIONS
 from smelter.lake import Lake
 from smelter.scoring import MissingColumnsError, load_model, score_pandas
-from smelter.scoring_spark import score_spark
+from smelter.scoring_spark import score_spark, spread
 from tasks.common.score import score_to_gold
 from tests import scoring_models
-from tests.scoring_models import tiny_features
+from tests.scoring_models import ThreadLimitModel, register_interval_model, tiny_features
 
 # The fixtures of this module's own MLflow store (tiny models @champion) and each test's own lake: pytest
 # finds a fixture by a module-level name (assigned, not imported: ruff would drop an "unused" import).
@@ -55,3 +55,20 @@ def test_score_to_gold_on_spark_writes_readable_predictions(spark, settings, tmp
     expected = expected.sort_values(KEYS).reset_index(drop=True)
     np.testing.assert_allclose(out["prediction"], expected["prediction"])
     assert out["date"].astype(str).tolist() == expected["date"].astype(str).tolist()
+
+
+def test_spread_keeps_each_partitions_rows_in_input_order(spark):
+    one = spark.range(1000).coalesce(1)
+    assert spread(one, 1, ["id"]) is one  # enough partitions already: untouched
+    parts = spread(one, 3, ["id"]).rdd.glom().map(lambda rows: [r.id for r in rows]).collect()
+    assert len(parts) == 3 and all(parts)
+    assert all(ids == sorted(ids) for ids in parts)  # neighbours stay neighbours (no sort, no scatter)
+    assert sorted(i for ids in parts for i in ids) == list(range(1000))
+
+
+def test_workers_cap_openmp_threads_at_the_tasks_cores(spark, settings):
+    register_interval_model(settings, "thread-limit", ThreadLimitModel())
+    model = load_model("models:/thread-limit@champion")
+    sdf = spark.createDataFrame(pd.DataFrame({"id": [1, 2, 3], "x": [0.9, 0.1, 0.6]}))
+    got = score_spark(spark, model, sdf, ["id"]).toPandas()
+    assert got["omp_thread_limit"].tolist() == ["1"] * 3  # local[1]: one core per task
