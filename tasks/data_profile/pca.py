@@ -41,6 +41,9 @@ class PowerIteration:
             raise ValueError(f"tol must be > 0 and max_iter >= 1, not tol={self.tol}, max_iter={self.max_iter}")
 
 
+DEFAULT_ITERATION = PowerIteration()
+
+
 @dataclass(frozen=True)
 class Components:
     """``vectors`` (k x p, orthonormal rows, each with its largest loading positive), their variances
@@ -101,7 +104,7 @@ def _leading(
     return v, lam, max_iter, residual
 
 
-def power_iteration(matrix: np.ndarray | torch.Tensor, config: PowerIteration = PowerIteration()) -> Components:
+def power_iteration(matrix: np.ndarray | torch.Tensor, config: PowerIteration = DEFAULT_ITERATION) -> Components:
     """The leading eigenpairs of a symmetric positive semi-definite ``matrix`` (p x p), one at a time."""
     a = torch.as_tensor(matrix, dtype=torch.float64).clone()
     p = a.shape[0]
@@ -137,7 +140,7 @@ def power_iteration(matrix: np.ndarray | torch.Tensor, config: PowerIteration = 
     )
 
 
-def principal_components(x: np.ndarray | torch.Tensor, config: PowerIteration = PowerIteration()) -> Components:
+def principal_components(x: np.ndarray | torch.Tensor, config: PowerIteration = DEFAULT_ITERATION) -> Components:
     """Principal components of the rows of ``x`` (n x p; centred here, not scaled): power iteration on the
     covariance."""
     return power_iteration(covariance(x), config)
