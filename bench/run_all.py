@@ -15,6 +15,7 @@ BENCHES = {
     "scoring": ["bench.bench_scoring"],
     "heart": ["bench.bench_heart"],
     "network": ["bench.bench_network"],
+    "pca": ["bench.bench_pca"],
     "serving": ["bench.bench_serving"],
     "table_format": ["bench.bench_table_format"],
 }

@@ -51,11 +51,11 @@ def projection_figure(profile: TableComponents) -> Figure:
         points = ax.scatter(scores[:, 0], y, c=colors.to_numpy(dtype=float), s=6, alpha=0.6, cmap="viridis")
         fig.colorbar(points, ax=ax, label=profile.color_by)
     else:
-        levels = pd.Series(colors.astype(str)).astype("category")
-        for code, level in enumerate(levels.cat.categories):
-            mask = (levels == level).to_numpy()
-            ax.scatter(scores[mask, 0], y[mask], s=6, alpha=0.6, color=f"C{code % 10}", label=level)
-        if len(levels.cat.categories) <= MAX_LEGEND:
+        levels = sorted(colors.dropna().unique())  # numbers in numeric order (1, 2, ..., 10, not 1, 10, 2)
+        for code, level in enumerate(levels):
+            mask = (colors == level).to_numpy()
+            ax.scatter(scores[mask, 0], y[mask], s=6, alpha=0.6, color=f"C{code % 10}", label=str(level))
+        if len(levels) <= MAX_LEGEND:
             ax.legend(title=profile.color_by, markerscale=3)
     ratio = profile.components.explained_variance_ratio
     second = f"PC2 ({ratio[1]:.1%})" if len(ratio) > 1 else "(one component)"
@@ -80,9 +80,11 @@ def fit_figure(column: ColumnFits) -> Figure:
         bins: int | list[float] = np.arange(grid[0] - 0.5, grid[-1] + 1.5).tolist() if len(grid) <= 80 else 60
     else:
         grid, bins = np.linspace(lo, hi, 300), 60
-    left.hist(x, bins=bins, range=(grid[0], grid[-1]), density=True, color="lightgray", label="values")
+    heights, _, _ = left.hist(x, bins=bins, range=(grid[0], grid[-1]), density=True, color="lightgray", label="values")
     for fit in column.fits:
         left.plot(grid, np.exp(fit.logdensity(grid)), lw=3 if fit is best else 1, label=fit.family)
+    top = max(float(np.max(heights)), float(np.exp(best.logdensity(grid)).max()))
+    left.set_ylim(0, 1.3 * top)  # a far-off candidate's spike does not flatten the data
     left.set(xlabel=column.column, ylabel="density", title=f"{column.dataset}:{column.column} ({len(x):,} values)")
     left.legend()
     probs = (np.arange(QQ_POINTS) + 0.5) / QQ_POINTS

@@ -143,3 +143,5 @@ def test_constant_column_and_negative_values_fail_naming_them_and_publish_nothin
     with pytest.raises(SupportError, match=r"'gold/heart_features:Oldpeak', row \d+ \(patient_id=\d+\): value -"):
         data_profile_fits(columns=["gold/demand_features:units_sold", "gold/heart_features:Oldpeak=gamma"])
     assert lake.list_versions(GOLD_PRINCIPAL_COMPONENTS) == lake.list_versions(GOLD_DISTRIBUTION_FITS) == []
+    failure = markdown_artifact("data-profile-fits-failure")
+    assert "data-profile.fit-distributions" in failure and "Leave it out, or give it another kind" in failure
