@@ -16,6 +16,7 @@ BENCHES = {
     "engines": ["bench.bench_engines"],
     "heart": ["bench.bench_heart"],
     "network": ["bench.bench_network"],
+    "pca": ["bench.bench_pca"],
     "serving": ["bench.bench_serving"],
     "table_format": ["bench.bench_table_format"],
 }

@@ -68,7 +68,8 @@ def optimisation_rows(result: Any) -> list[dict]:
     ]
 
 
-def _table(rows: list[dict]) -> list[str]:
+def markdown_table(rows: list[dict]) -> list[str]:
+    """Markdown lines of a table: the first row's keys as the header, one line per row."""
     cell = lambda v: "" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v).replace("|", "\\|"))  # noqa: E731
     head = list(rows[0])
     return [
@@ -83,14 +84,14 @@ def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
     datasets, metrics, verdicts = dataset_rows(result), metric_rows(result), decisions(result)
     lines = [f"# {flow_name}: completed", "", f"Flow run `{run_name}`."]
     if datasets:
-        lines += ["", "## Data: rows in and out per layer", "", *_table(datasets)]
+        lines += ["", "## Data: rows in and out per layer", "", *markdown_table(datasets)]
     if any(d.quality for d in find(result, DatasetPublished)):
         lines += [
             "",
             "Every dataset above with an expectations summary passed its quality gate before it was published.",
         ]
     if metrics:
-        lines += ["", "## Model metrics", "", *_table(metrics)]
+        lines += ["", "## Model metrics", "", *markdown_table(metrics)]
     if verdicts:
         lines += ["", "## Champion decision", "", *[f"- {v}" for v in verdicts]]
     if rows := optimisation_rows(result):
@@ -98,7 +99,7 @@ def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
             "",
             "## Optimisation",
             "",
-            *_table(rows),
+            *markdown_table(rows),
             "",
             "All columns per threshold: the table artifact `network-summary`.",
         ]

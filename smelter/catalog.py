@@ -158,6 +158,21 @@ GOLD_NETWORK_LEGS = Dataset(
 GOLD_NETWORK_SUMMARY = Dataset(
     "network_summary", "gold", "one row per threshold: legs, costs, solve stats", ("threshold",)
 )
+# data profile
+GOLD_PRINCIPAL_COMPONENTS = Dataset(
+    "principal_components",
+    "gold",
+    "loadings, variance and convergence of each gold table's principal components",
+    ("dataset", "component", "column"),
+    suite="tasks.data_profile.suites:principal_components",
+)
+GOLD_DISTRIBUTION_FITS = Dataset(
+    "distribution_fits",
+    "gold",
+    "maximum-likelihood fits per profiled column and family: parameters, standard errors, AIC, chosen",
+    ("dataset", "column", "family"),
+    suite="tasks.data_profile.suites:distribution_fits",
+)
 
 DATASETS: tuple[Dataset, ...] = (
     BRONZE_DAILY_SALES,
@@ -173,6 +188,8 @@ DATASETS: tuple[Dataset, ...] = (
     GOLD_HEART_PREDICTIONS,
     GOLD_NETWORK_LEGS,
     GOLD_NETWORK_SUMMARY,
+    GOLD_PRINCIPAL_COMPONENTS,
+    GOLD_DISTRIBUTION_FITS,
 )
 CATALOG: dict[tuple[str, str], Dataset] = {(d.layer, d.name): d for d in DATASETS}
 

@@ -30,6 +30,11 @@ ADVICE = [  # (words in the error, what to do); the first match wins
         "then run again with corrected parameters (-p name=value).",
     ),
     (
+        ("ProfileInputError", "SupportError"),
+        "A profiled column cannot be used as asked (named above, with its row where there is one). Leave it out, "
+        "or give it another kind or family (layer/name:column=kind), then run again.",
+    ),
+    (
         ("TimeoutError", "timed out", "timeout"),
         "A step ran past its timeout. Run again on less data (parameters) or raise the step's timeout.",
     ),
@@ -202,6 +207,8 @@ PERMANENT_ERRORS = (
     "DatasetNotFoundError",
     "LakeNotVisibleError",
     "StoreStateError",
+    "ProfileInputError",
+    "SupportError",
 )
 
 

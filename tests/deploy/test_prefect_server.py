@@ -28,6 +28,7 @@ FLOW_OF = {
     "flows/heart_risk.py:heart_risk_score": "heart-risk-score",
     "flows/heart_risk.py:heart_risk_train": "heart-risk-train",
     "flows/network_design.py:network_design": "network-design",
+    "flows/data_profile.py:data_profile": "data-profile",
     "flows/main.py:run_all": "smelter",
 }
 
