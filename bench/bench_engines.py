@@ -32,6 +32,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -80,10 +81,13 @@ def same_predictions(spark_out: Path, pandas_out: Path) -> None:
     np.testing.assert_allclose(got["prediction"].to_numpy(), expected["prediction"].to_numpy(), rtol=1e-9)
 
 
-def spark_udf_seconds(settings: Settings, model: ScoringModel, path: Path, out: Path, runs: int) -> list[float]:
+def spark_udf_seconds(
+    settings: Settings, model: ScoringModel, path: Path, out: Path, runs: int, cpu: Callable[[], float]
+) -> list[tuple[float, float]]:
     """The library peer: ``mlflow.pyfunc.spark_udf`` (``env_manager="local"``) over the same input, spread the
-    same way, keys + prediction columns written as Parquet to ``out/run-<i>``; wall s per run. The first run
-    includes making the UDF (MLflow downloads and ships the model), as our first run includes shipping it."""
+    same way, keys + prediction columns written as Parquet to ``out/run-<i>``; (wall s, CPU s by ``cpu``) per
+    run. The first run includes making the UDF (MLflow downloads and ships the model), as our first run
+    includes shipping it."""
     import mlflow.pyfunc
     from pyspark.sql import functions as F
     from pyspark.sql.types import StructType
@@ -93,7 +97,7 @@ def spark_udf_seconds(settings: Settings, model: ScoringModel, path: Path, out: 
 
     spark, udf, times = get_spark(settings.spark), None, []
     for run in range(runs):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu()
         sdf = spark.read.parquet(str(path))
         inputs = model.columns_in(sdf.columns)
         if udf is None:
@@ -103,7 +107,7 @@ def spark_udf_seconds(settings: Settings, model: ScoringModel, path: Path, out: 
         sdf = spread(sdf.select(*dict.fromkeys([*KEYS, *inputs])), default_parallelism(spark), KEYS)
         scored = sdf.select(*KEYS, udf(F.struct(*inputs)).alias("p")).select(*KEYS, "p.*")
         scored.write.mode("overwrite").parquet(str(out / f"run-{run}"))
-        times.append(time.perf_counter() - started)
+        times.append((time.perf_counter() - started, cpu() - used))
     return times
 
 
@@ -122,11 +126,13 @@ def engine_child(name: str, master: str, work: Path, rounds: int, pipeline: bool
     configure_mlflow(settings)
     model, out = load_model(f"models:/{MODEL}@champion"), own / "scored"
     me, home = os.getpid(), work / "engines"
-    runs = spark_seconds(
-        settings, model, work / "input.parquet", rounds + 1, out, lambda: cpu_seconds(me, *leftovers(home))
-    )
+
+    def cpu() -> float:  # this process, its JVM and Python workers, and every process of the engines
+        return cpu_seconds(me, *leftovers(home))
+
+    runs = spark_seconds(settings, model, work / "input.parquet", rounds + 1, out, cpu)
     same_predictions(out / "run-0", work / "pandas.parquet")
-    udf_times = spark_udf_seconds(settings, model, work / "input.parquet", own / "spark_udf", rounds + 1)
+    udf_times = spark_udf_seconds(settings, model, work / "input.parquet", own / "spark_udf", rounds + 1, cpu)
     same_predictions(own / "spark_udf" / "run-0", work / "pandas.parquet")
     return result | {"warmup": runs[0][0], "runs": runs[1:], "udf": udf_times, "load_end": load_1min()}
 
@@ -181,7 +187,7 @@ def table_rows(results: dict[str, dict], pandas: list[list[float]], rows: int, r
     pandas_best, pandas_cpu = min(w for w, _, _ in pandas), min(c for _, c, _ in pandas)
     best = {n: min(w for w, _ in results[n]["runs"]) for n in names}
     cpu = {n: min(c for _, c in results[n]["runs"]) for n in names}
-    udf = {n: min(results[n]["udf"][1:]) for n in names}
+    udf = {n: min(w for w, _ in results[n]["udf"][1:]) for n in names}
     rows_out += [
         ["scoring: warm-up run (s)", *(results[n]["warmup"] for n in names), "-"],
         [f"scoring: best of {rounds} (s)", *best.values(), pandas_best],
@@ -195,9 +201,14 @@ def table_rows(results: dict[str, dict], pandas: list[list[float]], rows: int, r
         ["scoring: overhead vs local[2]", *(overhead(best[n], best["local[2]"]) for n in names), "-"],
         ["scoring: CPU s per run (least)", *cpu.values(), pandas_cpu],
         ["scoring: rows per CPU s", *(round(rows / cpu[n]) for n in names), round(rows / pandas_cpu)],
-        ["peer mlflow spark_udf: warm-up run (s)", *(results[n]["udf"][0] for n in names), "-"],
+        ["peer mlflow spark_udf: warm-up run (s)", *(results[n]["udf"][0][0] for n in names), "-"],
         [f"peer mlflow spark_udf: best of {rounds} (s)", *udf.values(), "-"],
         ["peer mlflow spark_udf: rows/s (best)", *(round(rows / udf[n]) for n in names), "-"],
+        [
+            "peer mlflow spark_udf: CPU s per run (least)",
+            *(min(c for _, c in results[n]["udf"][1:]) for n in names),
+            "-",
+        ],
         ["score_spark vs spark_udf (speed-up)", *(f"{udf[n] / best[n]:.2f}x" for n in names), "-"],
         [
             "load (1 min) start / end",
