@@ -13,6 +13,7 @@ BENCHES = {
     "pipeline": ["bench.bench_pipeline"],
     "quality": ["bench.quality_gate"],
     "scoring": ["bench.bench_scoring"],
+    "batch-scoring": ["bench.bench_batch_scoring"],
     "heart": ["bench.bench_heart"],
     "network": ["bench.bench_network"],
     "serving": ["bench.bench_serving"],
