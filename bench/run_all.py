@@ -14,6 +14,7 @@ BENCHES = {
     "quality": ["bench.quality_gate"],
     "scoring": ["bench.bench_scoring"],
     "engines": ["bench.bench_engines"],
+    "batch-scoring": ["bench.bench_batch_scoring"],
     "heart": ["bench.bench_heart"],
     "network": ["bench.bench_network"],
     "pca": ["bench.bench_pca"],

@@ -437,6 +437,13 @@ class Lake:
     ) -> Published:
         return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
 
+    def parquet_files(self, ds: Dataset | str, version: str | None = None) -> Path | list[str]:
+        """The Parquet data of a version: a Delta table's file list (partition columns live in folder names,
+        not in the files), else the version's Parquet file or folder."""
+        if resolve(ds).storage == "delta":
+            return delta.file_uris(_table(*self._at(ds)), _delta_version(version))
+        return self.parquet_path(ds, version)
+
     def arrow_dataset(self, ds: Dataset | str, version: str | None = None) -> pads.Dataset:
         """A version as a pyarrow dataset (lazy: schema, counts, filtered batches), whatever the storage."""
         import pyarrow.dataset as pads

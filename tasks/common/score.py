@@ -1,8 +1,9 @@
 """Batch scoring stage: read an input (:mod:`tasks.common.score_inputs`), score, publish to gold.
 
-Plain functions; the ``@task`` shells are in :mod:`tasks.common.stages`.
-A predictions dataset holds Parquet and CSV (see its formats in :mod:`smelter.catalog`); read a
-version through :class:`smelter.lake.Lake` (``read_pandas``, ``format_path(ds, "csv")``).
+Plain functions; the ``@task`` shells are in :mod:`tasks.common.stages`. The pandas engine streams
+(:mod:`tasks.common.score_stream`): memory follows the read batch, not the input. A predictions dataset
+holds Parquet and CSV (see its formats in :mod:`smelter.catalog`); read a version through
+:class:`smelter.lake.Lake` (``read_pandas``, ``format_path(ds, "csv")``).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from pathlib import Path
 from smelter.catalog import GOLD_DEMAND_FEATURES, Dataset
 from smelter.lake import Lake, Published
 from smelter.results import DatasetPublished
-from smelter.scoring import SPARK_MIN_ROWS, check_columns, choose_engine, load_model, score_pandas
+from smelter.scoring import SPARK_MIN_ROWS, check_columns, choose_engine, load_model
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
 from tasks.common.score_inputs import (  # noqa: F401
     ScoringInputError,
     describe_input,
-    read_held_out,
+    held_out,
+    input_batches,
     read_held_out_spark,
-    read_input,
     read_input_spark,
 )
+from tasks.common.score_stream import read_batch_rows, rebatch, score_tables, stream_columns, write_scored
 
 
 def score_to_gold(
@@ -60,9 +62,19 @@ def score_to_gold(
         "params": params or {},
     }
     if chosen == "pandas":
-        df = read_input(path) if path else read_held_out(lake, default_input)
-        scored = score_pandas(model, df, key_columns, mini_batch_size, max_concurrency, source, params)
-        return lake.publish_pandas(output, scored, metadata)
+        columns = stream_columns(model, key_columns, given["columns"])
+        rows = read_batch_rows(mini_batch_size, max_concurrency)
+
+        def write(folder: Path) -> int:
+            if path:
+                reader = input_batches(path, columns, rows)
+            else:
+                reader = held_out(lake, default_input).batches(columns, rows)
+            tables = rebatch(reader, rows)
+            scored = score_tables(model, tables, key_columns, mini_batch_size, max_concurrency, source, params)
+            return write_scored(output, folder, scored)
+
+        return lake.publish(output, write, metadata)
     from smelter.scoring_spark import score_spark
     from smelter.spark import get_lake_spark
 

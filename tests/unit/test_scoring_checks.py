@@ -3,7 +3,7 @@
 import pytest
 
 from smelter.scoring import MissingColumnsError, check_columns, choose_engine
-from tasks.common.score import ScoringInputError, read_input
+from tasks.common.score import ScoringInputError, input_batches
 
 
 def test_check_columns_names_missing_columns_and_source():
@@ -14,13 +14,13 @@ def test_check_columns_names_missing_columns_and_source():
 
 def test_unsupported_or_unreadable_file_is_a_clear_error(tmp_path):
     with pytest.raises(ScoringInputError, match=r"rows\.txt: unsupported file type"):
-        read_input(tmp_path / "rows.txt")
+        input_batches(tmp_path / "rows.txt", ["x"], 10)
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not parquet")
     with pytest.raises(ScoringInputError, match=r"broken\.parquet is unreadable"):
-        read_input(broken)
+        input_batches(broken, ["x"], 10)
     with pytest.raises(ScoringInputError, match=r"absent\.csv does not exist"):
-        read_input(tmp_path / "absent.csv")
+        input_batches(tmp_path / "absent.csv", ["x"], 10)
 
 
 def test_auto_engine_picks_spark_for_big_inputs_or_a_cluster():
