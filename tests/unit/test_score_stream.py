@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
+from smelter.catalog import GOLD_DEMAND_PREDICTIONS, GOLD_HEART_FEATURES
 from smelter.scoring import RejectedRowsError, ScoringModel
 from tasks.common import score_inputs
 from tasks.common.score_inputs import ScoringInputError, input_batches
@@ -168,7 +168,7 @@ def test_writer_appends_tables_in_order_to_parquet_and_csv(tmp_path):
 
 
 def test_writer_of_a_one_format_dataset_writes_a_part_file(tmp_path):
-    with PredictionsWriter(GOLD_DEMAND_FEATURES, tmp_path) as sink:
+    with PredictionsWriter(GOLD_HEART_FEATURES, tmp_path) as sink:
         sink.write(pa.table({"id": [1]}))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["part-00000.parquet"]
 
