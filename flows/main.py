@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.causal_effects import causal_effects
 from flows.demand_forecast import demand_forecast
 from flows.heart_risk import heart_risk
 from flows.network_design import network_design
@@ -15,8 +16,9 @@ from smelter.hooks import notify_failure, run_name
 
 
 @flow(name="smelter", flow_run_name=run_name("smelter"), log_prints=True, on_failure=[notify_failure])
-def run_all(demand: bool = True, heart: bool = True, network: bool = True) -> dict:
-    """Demand forecast (refine, train, score), heart-disease risk (train, score), network design."""
+def run_all(demand: bool = True, heart: bool = True, network: bool = True, causal: bool = True) -> dict:
+    """Demand forecast (refine, train, score), heart-disease risk (train, score), network design, causal effects
+    (the store simulation, 2,000 rows, 30 bootstrap replicates)."""
     results: dict = {}
     if demand:
         results["demand"] = demand_forecast()
@@ -24,6 +26,8 @@ def run_all(demand: bool = True, heart: bool = True, network: bool = True) -> di
         results["heart"] = heart_risk()
     if network:
         results["network"] = network_design()
+    if causal:
+        results["causal"] = causal_effects(n_bootstrap=30)
     return publish_run_summary(results)
 
 

@@ -202,6 +202,8 @@ PERMANENT_ERRORS = (
     "DatasetNotFoundError",
     "LakeNotVisibleError",
     "StoreStateError",
+    "CausalInputError",
+    "BaseModelError",
 )
 
 

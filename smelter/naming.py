@@ -70,4 +70,5 @@ def _checked(step: str) -> str:
 DEMAND_FORECAST = Pipeline("demand_forecast")
 HEART_RISK = Pipeline("heart_risk")
 NETWORK_DESIGN = Pipeline("network_design")
-PIPELINES = (DEMAND_FORECAST, HEART_RISK, NETWORK_DESIGN)
+CAUSAL_EFFECTS = Pipeline("causal_effects")
+PIPELINES = (DEMAND_FORECAST, HEART_RISK, NETWORK_DESIGN, CAUSAL_EFFECTS)

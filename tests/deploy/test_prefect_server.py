@@ -29,6 +29,7 @@ FLOW_OF = {
     "flows/heart_risk.py:heart_risk_train": "heart-risk-train",
     "flows/network_design.py:network_design": "network-design",
     "flows/main.py:run_all": "smelter",
+    "flows/causal_effects.py:causal_effects": "causal-effects",
 }
 
 
