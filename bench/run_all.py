@@ -17,6 +17,7 @@ BENCHES = {
     "network": ["bench.bench_network"],
     "serving": ["bench.bench_serving"],
     "table_format": ["bench.bench_table_format"],
+    "causal": ["bench.bench_causal"],
 }
 
 

@@ -2,8 +2,8 @@
 
 For each learner (:mod:`tasks.causal_effects.learners`): one fit on all rows gives the CATE per row and the
 ATE (their mean); ``n_bootstrap`` refits on resampled rows (within each arm, seeded, the same resamples for
-every learner and for the naive difference in means) give its normal interval
-(:func:`~tasks.causal_effects.evaluate.normal_interval`). With a true effect per row: PEHE and the ATE's
+every learner and for the naive difference in means) give its pivot interval
+(:func:`~tasks.causal_effects.evaluate.bootstrap_interval`). With a true effect per row: PEHE and the ATE's
 error. Always: the held-out R-loss (learners, outcome mean and propensity fitted on the other rows).
 
 The chosen learner (registered) has the lowest PEHE when the truth is known, else the lowest R-loss;
@@ -20,10 +20,10 @@ import pandas as pd
 
 from tasks.causal_effects.evaluate import (
     Interval,
+    bootstrap_interval,
     bootstrap_rows,
     holdout_mask,
     naive_difference,
-    normal_interval,
     pehe,
     r_loss,
 )
@@ -137,14 +137,14 @@ def estimate_effects(cfg: EffectConfig, d: Design) -> Estimates:
         learner = fit_learner(name, cfg, d)
         cate = learner.effect(d.x)
         seconds = time.perf_counter() - started
-        ate = normal_interval(float(cate.mean()), replicates[name], cfg.level)
+        ate = bootstrap_interval(float(cate.mean()), replicates[name], cfg.level)
         result = LearnerResult(name, learner, cate, ate, losses[name], seconds)
         if d.truth is not None and true_ate is not None:
             result.pehe, result.ate_error = pehe(cate, d.truth), abs(ate.estimate - true_ate)
         results[name] = result
     criterion = "pehe" if d.truth is not None else "r_loss"
     best = min(results, key=lambda n: getattr(results[n], criterion))
-    naive = normal_interval(naive_difference(d.t, d.y), replicates[NAIVE], cfg.level)
+    naive = bootstrap_interval(naive_difference(d.t, d.y), replicates[NAIVE], cfg.level)
     return Estimates(results, naive, true_ate, criterion, best, d.binary_outcome)
 
 

@@ -45,19 +45,15 @@ def effects_figure(est: Estimates, truth: np.ndarray | None):
 
 
 def ate_figure(est: Estimates):
-    """The ATE of each learner and of the naive difference in means with their intervals; the true ATE dashed."""
+    """The ATE of each learner and of the naive difference in means (dots) with their intervals (bars, the
+    bootstrap's bias removed: not always around the dot); the true ATE dashed."""
     rows = [(NAIVE, est.naive), *((f"{n.upper()}-learner", r.ate) for n, r in est.learners.items())]
     fig, axes = _figure(1, 1, (6, 0.6 * len(rows) + 1.5))
     ax = axes[0, 0]
     for i, (label, interval) in enumerate(rows):
-        ax.errorbar(
-            interval.estimate,
-            i,
-            xerr=[[interval.estimate - interval.lower], [interval.upper - interval.estimate]],
-            fmt="o",
-            color="tab:grey" if label == NAIVE else "tab:blue",
-            capsize=4,
-        )
+        color = "tab:grey" if label == NAIVE else "tab:blue"
+        ax.hlines(i, interval.lower, interval.upper, color=color, lw=2)
+        ax.plot(interval.estimate, i, "o", color=color)
     if est.true_ate is not None:
         ax.axvline(est.true_ate, color="tab:red", ls="--", lw=1, label=f"true ATE {est.true_ate:.3g}")
         ax.legend(fontsize=8)

@@ -38,6 +38,7 @@ def _row(name: str, ate: Interval, true_ate: float | None, **more) -> dict:
     return {
         "estimator": name,
         "ate": ate.estimate,
+        "bias": ate.bias,
         "se": ate.se,
         "lower": ate.lower,
         "upper": ate.upper,
@@ -48,7 +49,8 @@ def _row(name: str, ate: Interval, true_ate: float | None, **more) -> dict:
 
 
 def summary_table(est: Estimates) -> pd.DataFrame:
-    """One row per estimator (the naive difference first): ATE, se, interval, error, PEHE, R-loss, fit seconds."""
+    """One row per estimator (the naive difference first): ATE, bootstrap bias and se, interval, error, PEHE,
+    R-loss, fit seconds, chosen."""
     rows = [_row(NAIVE, est.naive, est.true_ate)]
     rows += [
         _row(n, r.ate, est.true_ate, pehe=r.pehe, r_loss=r.r_loss, fit_seconds=r.fit_seconds, chosen=n == est.best)

@@ -4,23 +4,27 @@ import numpy as np
 import pytest
 
 from tasks.causal_effects.evaluate import (
+    bootstrap_interval,
     bootstrap_rows,
     holdout_mask,
     naive_difference,
-    normal_interval,
     pehe,
     r_loss,
 )
 
 
-def test_normal_interval_is_centred_on_the_estimate_with_the_bootstrap_sd():
-    replicates = np.array([1.0, 2.0, 3.0, 4.0])  # sd (ddof 1) = 1.2910
-    ci = normal_interval(2.0, replicates, 0.95)
-    assert ci.se == pytest.approx(1.290994, rel=1e-6)
-    assert ci.lower == pytest.approx(-0.530303, abs=1e-6) and ci.upper == pytest.approx(4.530303, abs=1e-6)
-    assert ci.covers(0.0) and not ci.covers(4.6)
+def test_bootstrap_interval_removes_the_bootstrap_bias_and_uses_the_replicates_sd():
+    replicates = np.array([1.0, 2.0, 3.0, 4.0])  # mean 2.5, sd (ddof 1) 1.290994
+    ci = bootstrap_interval(2.0, replicates, 0.95)  # bias +0.5: centred on 1.5
+    assert ci.estimate == 2.0 and ci.bias == 0.5 and ci.se == pytest.approx(1.290994, rel=1e-6)
+    assert ci.lower == pytest.approx(1.5 - 2.530303, abs=1e-6) and ci.upper == pytest.approx(1.5 + 2.530303, abs=1e-6)
+    assert ci.covers(-1.0) and not ci.covers(4.1)
+    unbiased = bootstrap_interval(2.5, replicates, 0.9)
+    assert unbiased.bias == 0.0 and unbiased.upper - 2.5 == pytest.approx(2.5 - unbiased.lower)
     with pytest.raises(ValueError, match="level"):
-        normal_interval(2.0, replicates, 95)
+        bootstrap_interval(2.0, replicates, 95)
+    with pytest.raises(ValueError, match="at least 2"):
+        bootstrap_interval(2.0, replicates[:1], 0.95)
 
 
 def test_errors_against_the_truth_and_the_naive_difference():
