@@ -124,12 +124,6 @@ def track_effects(
 def register_effects(trained: ModelTrained, model_name: str = MODEL_NAME) -> ModelRegistered:
     """Register the run's model; ``@champion`` moves only on a lower ``selected_*`` metric (idempotent per run)."""
     metric = next(k for k in (champion_metric("pehe"), champion_metric("r_loss")) if k in trained.metrics)
-    decision = register_and_promote(
-        f"runs:/{trained.run_id}/model",
-        model_name,
-        metric,
-        trained.metrics[metric],
-        higher_is_better=False,
-        run_id=trained.run_id,
-    )
+    uri, score = f"runs:/{trained.run_id}/model", trained.metrics[metric]
+    decision = register_and_promote(uri, model_name, metric, score, higher_is_better=False, run_id=trained.run_id)
     return ModelRegistered(decision.model_name, decision.version, decision.promoted, decision.reason)
