@@ -5,7 +5,7 @@ LightGBM base models on the same data: PEHE, ATE error and wall time, one table.
 
 Data: the pipeline's store simulation (:mod:`tasks.causal_effects.sources`: confounded promotion, heterogeneous
 true effect, ATE about 2), one seed for every row of a size. Both sides get the same numpy arrays and LightGBM
-with :data:`tasks.causal_effects.learners.LGBM_PARAMS` (one thread): regressors for outcome and effect models, a
+with :data:`tasks.causal_effects.base_models.LGBM_PARAMS` (one thread): regressors for outcome and effect models, a
 classifier for the X-learner's propensity. Wall = fit + CATE of every row, the median of ``--repeats`` runs
 (the machine is shared); PEHE = root mean squared error of the CATE against the true effect; the fits are
 deterministic, so repeats differ in time only. econml (0.17.0) is a bench-only dependency (``make bench``).
@@ -21,9 +21,10 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.measure import print_table
+from tasks.causal_effects.base_models import LGBM_PARAMS, BaseModels
 from tasks.causal_effects.estimate import Design
 from tasks.causal_effects.evaluate import pehe
-from tasks.causal_effects.learners import LGBM_PARAMS, BaseModels, make_learner
+from tasks.causal_effects.learners import make_learner
 from tasks.causal_effects.schema import resolve_roles
 from tasks.causal_effects.sources import Simulation, simulate_stores
 

@@ -18,8 +18,8 @@ from smelter.artifacts import publish_run_summary
 from smelter.hooks import pipeline_flow
 from smelter.naming import CAUSAL_EFFECTS as P
 from smelter.settings import load_settings
+from tasks.causal_effects.base_models import BaseModels
 from tasks.causal_effects.estimate import EffectConfig
-from tasks.causal_effects.learners import BaseModels
 from tasks.causal_effects.schema import SIMULATED_OUTCOME, SIMULATED_TREATMENT
 from tasks.causal_effects.sources import Simulation
 from tasks.causal_effects.stages import (

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tasks.causal_effects.base_models import BaseModels
 from tasks.causal_effects.evaluate import (
     Interval,
     bootstrap_interval,
@@ -27,7 +28,7 @@ from tasks.causal_effects.evaluate import (
     pehe,
     r_loss,
 )
-from tasks.causal_effects.learners import BaseModels, MetaLearner, learner_names, make_learner
+from tasks.causal_effects.learners import MetaLearner, learner_names, make_learner
 from tasks.causal_effects.schema import TRUTH, UNIT_ID, Roles
 
 NAIVE = "naive"

@@ -31,7 +31,11 @@ from tasks.causal_effects.schema import Roles
 
 EXPERIMENT = P.experiment
 MODEL_NAME = P.model_name
-PORTABLE = ["tasks.causal_effects.learners", "tasks.causal_effects.model"]  # logged with the model
+PORTABLE = [  # logged with the model
+    "tasks.causal_effects.base_models",
+    "tasks.causal_effects.learners",
+    "tasks.causal_effects.model",
+]
 
 
 def _row(name: str, ate: Interval, true_ate: float | None, **more) -> dict:

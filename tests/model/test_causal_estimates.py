@@ -10,9 +10,9 @@ in 10/10 seeds with 5 % of stores promoted (5/10 at 8 %, about even when balance
 import numpy as np
 import pytest
 
+from tasks.causal_effects.base_models import BaseModels
 from tasks.causal_effects.estimate import Design, EffectConfig, estimate_effects, fit_learner
 from tasks.causal_effects.evaluate import pehe
-from tasks.causal_effects.learners import BaseModels
 from tasks.causal_effects.schema import resolve_roles
 from tasks.causal_effects.sources import Simulation, simulate_stores
 

@@ -3,16 +3,8 @@
 import numpy as np
 import pytest
 
-from tasks.causal_effects.learners import (
-    BaseModelError,
-    BaseModels,
-    SLearner,
-    TLearner,
-    XLearner,
-    learner_names,
-    make_estimator,
-    make_learner,
-)
+from tasks.causal_effects.base_models import BaseModelError, BaseModels, make_estimator
+from tasks.causal_effects.learners import SLearner, TLearner, XLearner, learner_names, make_learner
 
 LINEAR = BaseModels("sklearn.linear_model.LinearRegression", "sklearn.linear_model.LogisticRegression")
 
@@ -66,6 +58,7 @@ def test_lightgbm_is_the_default_and_takes_the_seed():
         ("no_such_package.Model", "regressor", "does not import"),
         ("LinearRegression", "regressor", "dotted class name"),
         ("sklearn.linear_model.LinearRegression", "classifier", "no predict_proba"),
+        ("sklearn.pipeline.Pipeline", "regressor", "cannot be made with its defaults"),
     ],
 )
 def test_bad_base_model_names_are_clear_errors(name, kind, words):
