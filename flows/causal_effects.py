@@ -32,7 +32,7 @@ from tasks.causal_effects.stages import (
     simulate_observations,
     track_effects_stage,
 )
-from tasks.causal_effects.train import summary_table
+from tasks.causal_effects.train import summary_rows, summary_table
 
 
 @pipeline_flow(P, run="-{base_model}-{n_bootstrap}-bootstraps", timeout_seconds=2 * 3600)
@@ -71,8 +71,7 @@ def causal_effects(
     gold = publish_effects(settings, est, roles)
     trained = track_effects_stage(settings, est, cfg, roles, gold)
     registry = register_model_stage(settings, trained)
-    table = summary_table(est)
-    print(table.to_string(index=False, float_format="%.4f"))
+    print(summary_table(est).to_string(index=False, float_format="%.4f"))
     print(registry.reason)
     return publish_run_summary(
         {
@@ -82,7 +81,7 @@ def causal_effects(
             "trained": trained,
             "registry": registry,
             "roles": asdict(roles),
-            "estimates": table.to_dict("records"),
+            "estimates": summary_rows(est),
         }
     )
 

@@ -12,6 +12,7 @@ criterion has no comparable score, so the new version takes over).
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -61,6 +62,11 @@ def summary_table(est: Estimates) -> pd.DataFrame:
         for n, r in est.learners.items()
     ]
     return pd.DataFrame(rows)
+
+
+def summary_rows(est: Estimates) -> list[dict]:
+    """:func:`summary_table` as plain JSON-able rows: None where a value does not apply."""
+    return json.loads(summary_table(est).to_json(orient="records"))
 
 
 def effect_metrics(est: Estimates) -> dict[str, float]:
