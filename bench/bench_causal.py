@@ -3,12 +3,13 @@ LightGBM base models on the same data: PEHE, ATE error and wall time, one table.
 
     python -m bench.bench_causal [--sizes 1000,10000] [--treated-share 0.5] [--repeats 3] [--seed 42]
 
-Data: the pipeline's store simulation (:mod:`tasks.causal_effects.sources`: confounded promotion, heterogeneous
-true effect, ATE about 2), one seed for every row of a size. Both sides get the same numpy arrays and LightGBM
-with :data:`tasks.causal_effects.base_models.LGBM_PARAMS` (one thread): regressors for outcome and effect models, a
-classifier for the X-learner's propensity. Wall = fit + CATE of every row, the median of ``--repeats`` runs
-(the machine is shared); PEHE = root mean squared error of the CATE against the true effect; the fits are
-deterministic, so repeats differ in time only. econml (0.17.0) is a bench-only dependency (``make bench``).
+Data: the pipeline's store simulation (:mod:`tasks.causal_effects.sources`: confounded promotion,
+heterogeneous true effect, ATE about 2), one seed for every row of a size. Both sides get the same numpy
+arrays and LightGBM with :data:`tasks.causal_effects.base_models.LGBM_PARAMS` (one thread): regressors for
+outcome and effect models, a classifier for the X-learner's propensity. Wall = fit + CATE of every row, the
+median of ``--repeats`` rounds, each running ours then econml's (load on a shared machine shifts between
+rounds); PEHE = root mean squared error of the CATE against the true effect. The fits are deterministic:
+repeats differ in time only. econml (0.17.0) is a bench-only dependency (``make bench``).
 """
 
 from __future__ import annotations
@@ -66,14 +67,19 @@ def econml_cate(name: str, seed: int) -> Callable[[Design], np.ndarray]:
     return run
 
 
-def timed(run: Callable[[Design], np.ndarray], d: Design, repeats: int) -> tuple[np.ndarray, float]:
-    """The CATE of the first run and the median wall seconds of ``repeats`` runs."""
-    seconds, cate = [], np.empty(0)
+def timed_pair(
+    runs: tuple[Callable[[Design], np.ndarray], ...], d: Design, repeats: int
+) -> list[tuple[np.ndarray, float]]:
+    """Per run: its CATE and its median wall seconds over ``repeats`` rounds; each round runs every one in turn
+    (load on a shared machine shifts between rounds, not between the two sides)."""
+    seconds: list[list[float]] = [[] for _ in runs]
+    cates: list[np.ndarray] = [np.empty(0) for _ in runs]
     for _ in range(repeats):
-        started = time.perf_counter()
-        cate = run(d)
-        seconds.append(time.perf_counter() - started)
-    return cate, statistics.median(seconds)
+        for i, run in enumerate(runs):
+            started = time.perf_counter()
+            cates[i] = run(d)
+            seconds[i].append(time.perf_counter() - started)
+    return [(cate, statistics.median(secs)) for cate, secs in zip(cates, seconds, strict=True)]
 
 
 def bench_rows(sizes: list[int], treated_share: float, repeats: int, seed: int) -> list[list]:
@@ -86,8 +92,9 @@ def bench_rows(sizes: list[int], treated_share: float, repeats: int, seed: int) 
         assert d.truth is not None
         true_ate = float(d.truth.mean())
         for name in LEARNERS:
-            ours, ours_s = timed(smelter_cate(name, seed), d, repeats)
-            theirs, theirs_s = timed(econml_cate(name, seed), d, repeats)
+            (ours, ours_s), (theirs, theirs_s) = timed_pair(
+                (smelter_cate(name, seed), econml_cate(name, seed)), d, repeats
+            )
             for impl, cate, secs in (("smelter", ours, ours_s), ("econml", theirs, theirs_s)):
                 rows.append(
                     [n, int(d.t.sum()), f"{name.upper()}-learner", impl, pehe(cate, d.truth),
