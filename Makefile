@@ -51,8 +51,9 @@ lint: $(STAMP)       ## the house checks: ruff lint, ruff format check, mypy (co
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-$(VENV)/.bench: $(STAMP)
+$(VENV)/.bench: $(STAMP) Makefile  # re-run when the bench pins here change
 	$(PY) -m pip install --quiet numpyro==0.22.0 jax==0.10.2 jaxlib==0.10.2 torch==2.13.0
+	$(PY) -m pip install --quiet econml==0.17.0
 	touch $@
 
 bench: $(VENV)/.bench  ## benchmarks: print tables, peers side by side (BENCH="pipeline scoring" for some)

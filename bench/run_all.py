@@ -20,6 +20,7 @@ BENCHES = {
     "pca": ["bench.bench_pca"],
     "serving": ["bench.bench_serving"],
     "table_format": ["bench.bench_table_format"],
+    "causal": ["bench.bench_causal"],
 }
 
 

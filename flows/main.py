@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.causal_effects import causal_effects
 from flows.data_profile import data_profile
 from flows.demand_forecast import demand_forecast
 from flows.heart_risk import heart_risk
@@ -16,9 +17,12 @@ from smelter.hooks import notify_failure, run_name
 
 
 @flow(name="smelter", flow_run_name=run_name("smelter"), log_prints=True, on_failure=[notify_failure])
-def run_all(demand: bool = True, heart: bool = True, network: bool = True, profile: bool = True) -> dict:
-    """Demand forecast (refine, train, score), heart-disease risk (train, score), network design, then the data
-    profile of their gold tables (needs gold/demand_features and gold/heart_features)."""
+def run_all(
+    demand: bool = True, heart: bool = True, network: bool = True, causal: bool = True, profile: bool = True
+) -> dict:
+    """Demand forecast (refine, train, score), heart-disease risk (train, score), network design, causal effects
+    (the store simulation, 2,000 rows, 30 bootstrap replicates), then the data profile of the gold tables
+    (needs gold/demand_features and gold/heart_features)."""
     results: dict = {}
     if demand:
         results["demand"] = demand_forecast()
@@ -26,6 +30,8 @@ def run_all(demand: bool = True, heart: bool = True, network: bool = True, profi
         results["heart"] = heart_risk()
     if network:
         results["network"] = network_design()
+    if causal:
+        results["causal"] = causal_effects(n_bootstrap=30)
     if profile:
         results["profile"] = data_profile()
     return publish_run_summary(results)

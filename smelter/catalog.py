@@ -173,6 +173,24 @@ GOLD_DISTRIBUTION_FITS = Dataset(
     ("dataset", "column", "family"),
     suite="tasks.data_profile.suites:distribution_fits",
 )
+# causal effects (meta-learners)
+BRONZE_CAUSAL_OBSERVATIONS = Dataset(
+    "causal_observations", "bronze", "raw observations (treatment, outcome, features) as ingested (text)"
+)
+SILVER_CAUSAL_OBSERVATIONS = Dataset(
+    "causal_observations",
+    "silver",
+    "typed observations: unit_id (line in the source), features, 0/1 treatment, outcome, true_effect if known",
+    ("unit_id",),
+    suite="tasks.causal_effects.suites:silver_observations",
+)
+GOLD_CAUSAL_EFFECTS = Dataset(
+    "causal_effects",
+    "gold",
+    "estimated effect per row and learner: unit_id, learner, cate, true_effect (NaN when unknown)",
+    ("unit_id", "learner"),
+    suite="tasks.causal_effects.suites:gold_effects",
+)
 
 DATASETS: tuple[Dataset, ...] = (
     BRONZE_DAILY_SALES,
@@ -190,6 +208,9 @@ DATASETS: tuple[Dataset, ...] = (
     GOLD_NETWORK_SUMMARY,
     GOLD_PRINCIPAL_COMPONENTS,
     GOLD_DISTRIBUTION_FITS,
+    BRONZE_CAUSAL_OBSERVATIONS,
+    SILVER_CAUSAL_OBSERVATIONS,
+    GOLD_CAUSAL_EFFECTS,
 )
 CATALOG: dict[tuple[str, str], Dataset] = {(d.layer, d.name): d for d in DATASETS}
 

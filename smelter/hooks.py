@@ -209,6 +209,8 @@ PERMANENT_ERRORS = (
     "StoreStateError",
     "ProfileInputError",
     "SupportError",
+    "CausalInputError",
+    "BaseModelError",
 )
 
 

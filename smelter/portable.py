@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 FORBIDDEN = ("prefect", "pyspark", "great_expectations", "smelter", "flows", "tasks")
 
@@ -72,3 +74,21 @@ def code_tree(modules: Sequence[str], dest: Path) -> Path:
             (package / "__init__.py").touch()
         dest.joinpath(*parts[:-1], parts[-1] + ".py").write_text(source)
     return dest / tops.pop()
+
+
+def log_portable_model(
+    python_model: Any, modules: Sequence[str], signature: Any, input_example: Any, pip_requirements: list[str]
+) -> Any:
+    """Log ``python_model`` as ``model`` in the active MLflow run with its own code (``modules``, through
+    :func:`code_tree`), signature, input example and exact pip requirements; returns MLflow's ModelInfo."""
+    import mlflow
+
+    with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=python_model,
+            signature=signature,
+            input_example=input_example,
+            code_paths=[str(code_tree(modules, Path(tmp)))],
+            pip_requirements=pip_requirements,
+        )

@@ -10,17 +10,15 @@ it is its own step so that a retry of it never trains (nor registers) twice.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 
 from smelter.catalog import GOLD_DEMAND_FEATURES
 from smelter.lake import Lake
 from smelter.naming import DEMAND_FORECAST as P
-from smelter.portable import code_tree
+from smelter.portable import log_portable_model
 from smelter.registry import register_and_promote
 from smelter.results import ModelRegistered, ModelTrained
 from smelter.settings import Settings
@@ -58,18 +56,8 @@ def split_frames(gold: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def log_model(model: DemandModel, example: pd.DataFrame):
     """Log the registered form: the pyfunc with its own code (``PORTABLE``), signature, short-form example
     and exact pip requirements; returns MLflow's ModelInfo."""
-    import mlflow
-
-    with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
-        code = code_tree(PORTABLE, Path(tmp))
-        return mlflow.pyfunc.log_model(
-            name="model",
-            python_model=model,
-            signature=signature_for(example, model),
-            input_example=example,
-            code_paths=[str(code)],
-            pip_requirements=pip_requirements("lightgbm", "scikit-learn"),
-        )
+    requirements = pip_requirements("lightgbm", "scikit-learn")
+    return log_portable_model(model, PORTABLE, signature_for(example, model), example, requirements)
 
 
 def short_form(rows: pd.DataFrame) -> pd.DataFrame:

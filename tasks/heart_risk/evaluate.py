@@ -4,13 +4,10 @@ and the pyfunc model logged with its preprocessing, draws and chosen threshold.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from smelter.portable import code_tree
+from smelter.portable import log_portable_model
 from smelter.settings import Settings
 from smelter.tracking import pip_requirements
 from tasks.heart_risk import plots
@@ -52,17 +49,7 @@ def showcase(probs: np.ndarray, k: int = SHOWCASE) -> np.ndarray:
 def log_heart_model(model: HeartRiskModel, example: pd.DataFrame):
     """Log the registered form in the active run: the pyfunc with its own code (``PORTABLE``), signature,
     input example and exact pip requirements; returns MLflow's ModelInfo."""
-    import mlflow
-
-    with tempfile.TemporaryDirectory(prefix="smelter-code-") as tmp:
-        return mlflow.pyfunc.log_model(
-            name="model",
-            python_model=model,
-            signature=signature_for(example, model),
-            input_example=example,
-            code_paths=[str(code_tree(PORTABLE, Path(tmp)))],
-            pip_requirements=pip_requirements(),
-        )
+    return log_portable_model(model, PORTABLE, signature_for(example, model), example, pip_requirements())
 
 
 def evaluate_and_log(settings: Settings, run_id: str, min_recall: float, level: float) -> dict:

@@ -30,6 +30,7 @@ FLOW_OF = {
     "flows/network_design.py:network_design": "network-design",
     "flows/data_profile.py:data_profile": "data-profile",
     "flows/main.py:run_all": "smelter",
+    "flows/causal_effects.py:causal_effects": "causal-effects",
 }
 
 

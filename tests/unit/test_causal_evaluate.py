@@ -1,0 +1,54 @@
+"""Intervals, errors and resampling of the causal estimation, on numbers worked by hand."""
+
+import numpy as np
+import pytest
+
+from tasks.causal_effects.evaluate import (
+    bootstrap_interval,
+    bootstrap_rows,
+    holdout_mask,
+    naive_difference,
+    pehe,
+    r_loss,
+)
+
+
+def test_bootstrap_interval_removes_the_bootstrap_bias_and_uses_the_replicates_sd():
+    replicates = np.array([1.0, 2.0, 3.0, 4.0])  # mean 2.5, sd (ddof 1) 1.290994
+    ci = bootstrap_interval(2.0, replicates, 0.95)  # bias +0.5: centred on 1.5
+    assert ci.estimate == 2.0 and ci.bias == 0.5 and ci.se == pytest.approx(1.290994, rel=1e-6)
+    assert ci.lower == pytest.approx(1.5 - 2.530303, abs=1e-6) and ci.upper == pytest.approx(1.5 + 2.530303, abs=1e-6)
+    assert ci.covers(-1.0) and not ci.covers(4.1)
+    unbiased = bootstrap_interval(2.5, replicates, 0.9)
+    assert unbiased.bias == 0.0 and unbiased.upper - 2.5 == pytest.approx(2.5 - unbiased.lower)
+    with pytest.raises(ValueError, match="level"):
+        bootstrap_interval(2.0, replicates, 95)
+    with pytest.raises(ValueError, match="at least 2"):
+        bootstrap_interval(2.0, replicates[:1], 0.95)
+
+
+def test_errors_against_the_truth_and_the_naive_difference():
+    assert pehe(np.array([1.0, 3.0]), np.array([2.0, 2.0])) == 1.0
+    assert naive_difference(np.array([0, 0, 1, 1]), np.array([1.0, 3.0, 5.0, 7.0])) == 4.0
+
+
+def test_r_loss_is_the_residual_on_residual_error_and_prefers_the_true_effect():
+    y, t = np.array([3.0, 1.0, 4.0, 0.0]), np.array([1, 0, 1, 0])
+    m, e = np.array([2.0, 2.0, 2.0, 2.0]), np.full(4, 0.5)
+    # residuals y - m = 1, -1, 2, -2; t - e = .5, -.5, .5, -.5: tau = 2 row 1, 4 row 3 fit exactly
+    assert r_loss(y, t, m, e, np.array([2.0, 2.0, 4.0, 4.0])) == 0.0
+    assert r_loss(y, t, m, e, np.zeros(4)) == pytest.approx(2.5)
+
+
+def test_bootstrap_resamples_within_arms_and_is_seeded():
+    t = np.array([0] * 7 + [1] * 3)
+    first, again = bootstrap_rows(t, 5, seed=1), bootstrap_rows(t, 5, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert all(len(r) == 10 and t[r].sum() == 3 for r in first)
+    assert any(len(set(r.tolist())) < 10 for r in first)  # with replacement
+
+
+def test_holdout_takes_a_share_of_each_arm():
+    t = np.array([0] * 80 + [1] * 20)
+    mask = holdout_mask(t, 0.25, seed=0)
+    assert mask[t == 0].sum() == 20 and mask[t == 1].sum() == 5
