@@ -4,8 +4,10 @@ The driver downloads the pinned model version once, zips it and ships the zip wi
 mechanism: ``SparkContext.addFile`` on a classic session (local or a cluster: a folder would be
 refused on a cluster), ``SparkSession.addArtifacts(file=True)`` over Spark Connect. Executors need no
 access to the MLflow store; each Python worker unpacks and loads the model once and reuses it for
-every partition it runs. The project's own code reaches the executors through
-:func:`smelter.spark.ship_project_code`.
+every partition it runs, with OpenMP capped at the task's cores (a model's own threads would
+oversubscribe them). The project's own code reaches the executors through
+:func:`smelter.spark.ship_project_code`. Throughput against the in-process path, per engine:
+``python -m bench.bench_engines``.
 """
 
 from __future__ import annotations
