@@ -287,11 +287,14 @@ def read_spark(
     name: str,
     version: str | None = None,
     partitions: Sequence[dict[str, Any]] | None = None,
+    *,
+    groups: Sequence[Sequence[dict[str, Any]]] | None = None,
 ) -> SparkDataFrame:
-    """A version in Spark; ``partitions`` (Delta datasets only) reads just those partitions' files."""
+    """A version in Spark; ``partitions`` (Delta datasets only) reads just those partitions' files,
+    ``groups`` lists of partitions each in a scan of its own (see :func:`smelter.delta.read_spark`)."""
     if _is_delta(layer, name):
-        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version), partitions)
-    if partitions is not None:
+        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version), partitions, groups=groups)
+    if partitions is not None or groups is not None:
         raise ValueError(f"dataset {layer}/{name} is stored as version folders: it cannot be read by partition")
     return spark.read.parquet(str(parquet_path(root, layer, name, version)))
 
@@ -389,8 +392,10 @@ class Lake:
         ds: Dataset | str,
         version: str | None = None,
         partitions: Sequence[dict[str, Any]] | None = None,
+        *,
+        groups: Sequence[Sequence[dict[str, Any]]] | None = None,
     ) -> SparkDataFrame:
-        return read_spark(spark, *self._at(ds), version, partitions)
+        return read_spark(spark, *self._at(ds), version, partitions, groups=groups)
 
     def publish_arrow(
         self,

@@ -92,16 +92,19 @@ def gate_and_publish(
     every expectation holds.
 
     On local Spark a frame of at most ``lake.gate_pandas_max_rows`` rows is validated through pandas
-    (laptop-size data: ~5x faster than ~25 Spark jobs); a larger one, or any on a cluster, in Spark:
-    nothing big is collected to the driver. Cache ``sdf`` first.
+    (laptop-size data: ~5x faster than ~25 Spark jobs); a larger one, or any on a cluster, on Spark-side
+    aggregates (a few Spark jobs whatever the suite's length): nothing big is collected to the driver.
+    Cache ``sdf`` first.
     """
     local = settings.spark.master.startswith("local")
+    via_pandas = local and sdf.count() <= settings.lake.gate_pandas_max_rows
     report = quality.validate_spark(
         sdf,
         quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args)),
         ds.key,
         source,
-        via_pandas=local and sdf.count() <= settings.lake.gate_pandas_max_rows,
+        via_pandas=via_pandas,
+        aggregates=not via_pandas,
     )
     quality.enforce(report)
     meta = {"source": source, "quality": report.to_dict(), **(metadata or {})}
@@ -158,7 +161,8 @@ def refine_sales_stage(settings: Settings, start: str, end: str, backfill: bool 
         return _unchanged(lake, SILVER_DAILY_SALES, "no new sales")
     spark = get_lake_spark(settings)
     files = landing.files_covering(log, months)
-    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, partitions=[{"source_file": f} for f in files])
+    groups = [[{"source_file": f} for f in group] for group in landing.files_by_month(log, files)]
+    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, groups=groups)  # a scan a month: a silver file a task
     silver = in_months(refine_sales(bronze), months).cache()
     source = f"{lake.root / BRONZE_DAILY_SALES.key} ({len(files)} file(s), {len(months)} month(s))"
     try:
