@@ -305,10 +305,11 @@ def worker(engine: str, data: Path, work: Path, result: Path, memory_gib: float)
     if engine == "pandas":
         cap = int(memory_gib * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        progress = result.with_suffix(".progress")
         try:
-            out = run_pandas(data, work, result.with_suffix(".progress"))
+            out = run_pandas(data, work, progress)
         except MemoryError:
-            out = {"error": "out of memory"}
+            out = {"error": f"out of memory (cap {memory_gib:g} GiB)", **json.loads(progress.read_text())}
     else:
         out = {"smelter": run_smelter, "spark": run_spark, "duckdb": run_duckdb}[engine](data, work)
     result.write_text(json.dumps(out))
