@@ -33,7 +33,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -243,6 +243,7 @@ def write_spark(
     metadata: dict[str, Any] | None = None,
     *,
     read_version: int | None = None,
+    check: Callable[[SparkDataFrame], dict[str, Any] | None] | None = None,
 ) -> DeltaCommit:
     """Write ``sdf`` as a new version: Spark writes Parquet into staging, the files move into the
     table and one commit adds them. ``replace``: ``"all"`` (the table becomes ``sdf``),
@@ -250,13 +251,21 @@ def write_spark(
     partitions to replace (``sdf`` must fall inside them; those it does not fill become empty).
     ``read_version``: the version ``sdf`` was computed from, when it was computed from this table:
     a commit since then to the same partitions makes this one a :class:`ConcurrentWriteError`
-    (by default the commit is checked against the latest version when it is made)."""
+    (by default the commit is checked against the latest version when it is made).
+
+    ``check(written)``: called with the staged files as a frame (``sdf``'s columns and types) before
+    the commit; it may raise (nothing is committed, the staged files are deleted) or return more
+    metadata for the commit. ``sdf`` is computed once, by the write, and a gate reads compact Parquet
+    instead of caching the frame."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
     writer = sdf.write.mode("error")
     writer = writer.partitionBy(*partition_by) if partition_by else writer
     with _staging(Path(table)) as staging:
         writer.parquet(str(staging))
+        if check is not None:
+            reader = sdf.sparkSession.read.schema(sdf.schema).option("basePath", str(staging))
+            metadata = {**(metadata or {}), **(check(reader.parquet(str(staging)).select(*sdf.columns)) or {})}
         schema = to_arrow_schema(sdf.schema)
         return commit_parquet(table, staging, schema, partition_by, replace, metadata, read_version=read_version)
 

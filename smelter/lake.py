@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -274,10 +275,18 @@ def publish_spark(
     replace: delta.Replace = "all",
     *,
     read_version: str | None = None,
+    check: Callable[[SparkDataFrame], dict[str, Any] | None] | None = None,
 ) -> Published:
-    """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame."""
+    """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame. ``check(frame)`` runs before
+    anything is published and may raise, or return more metadata: on a Delta dataset it gets the staged
+    files (:func:`smelter.delta.write_spark`), else ``sdf`` itself."""
     ds = spec(layer, name)
-    return _publish_frame(sdf, delta.write_spark, write_spark, root, ds, metadata, keep_versions, replace, read_version)
+    to_delta: Callable[..., delta.DeltaCommit] = delta.write_spark
+    if check is not None and ds.storage == "delta":
+        to_delta = partial(delta.write_spark, check=check)
+    elif check is not None:
+        metadata = {**(metadata or {}), **(check(sdf) or {})}
+    return _publish_frame(sdf, to_delta, write_spark, root, ds, metadata, keep_versions, replace, read_version)
 
 
 def read_spark(
@@ -439,8 +448,11 @@ class Lake:
         replace: delta.Replace = "all",
         *,
         read_version: str | None = None,
+        check: Callable[[SparkDataFrame], dict[str, Any] | None] | None = None,
     ) -> Published:
-        return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
+        return publish_spark(
+            sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version, check=check
+        )
 
     def arrow_dataset(self, ds: Dataset | str, version: str | None = None) -> pads.Dataset:
         """A version as a pyarrow dataset (lazy: schema, counts, filtered batches), whatever the storage."""
