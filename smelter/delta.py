@@ -33,10 +33,11 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
@@ -178,10 +179,19 @@ def read_spark(
     table: Path,
     version: int | None = None,
     partitions: Sequence[dict[str, Any]] | None = None,
+    *,
+    groups: Sequence[Sequence[dict[str, Any]]] | None = None,
 ) -> SparkDataFrame:
     """The table (at ``version``) in Spark: its file list (only ``partitions``' files when given, as in
     :func:`read_pandas`), partition columns from the folder names, column types and order from the
-    Delta schema."""
+    Delta schema.
+
+    ``groups`` (instead of ``partitions``): lists of partitions, each read by a scan of its own and the
+    scans unioned. Spark packs one scan's files into tasks by size, so a task would mix every group's
+    rows; with a scan per group (e.g. the files of one month) a write partitioned by the group's key
+    writes a file per task instead of one per group per task."""
+    if partitions is not None and groups is not None:
+        raise ValueError("read_spark takes partitions or groups of partitions, not both")
     dt = load(table, version)
     protocol = dt.protocol()
     unsupported = set(protocol.reader_features or []) - SPARK_READS
@@ -191,19 +201,28 @@ def read_spark(
             f"{sorted(unsupported)}: a Spark without the Delta jars reads plain Parquet files only"
         )
     schema = _spark_schema(dt)
-    if partitions is None:
-        files = dt.file_uris()
+    if partitions is None and groups is None:
+        scans = [dt.file_uris()]
     else:
         import pyarrow as pa
 
-        names = list(partitions[0]) if partitions else []
-        wanted = {_key(p, names) for p in partitions}
         actions = pa.table(dt.get_add_actions(flatten=False)).to_pylist()
-        files = [str(table / unquote(a["path"])) for a in actions if _key(a["partition"] or {}, names) in wanted]
-    if not files:
+        scans = [_partition_files(actions, table, group) for group in (groups or [partitions or []])]
+    frames = [
+        spark.read.schema(schema).option("basePath", str(table)).parquet(*files).select(*schema.names)
+        for files in scans
+        if files
+    ]
+    if not frames:
         return spark.createDataFrame([], schema)
-    sdf = spark.read.schema(schema).option("basePath", str(table)).parquet(*files)
-    return sdf.select(*schema.names)
+    return reduce(lambda a, b: a.unionByName(b), frames)
+
+
+def _partition_files(actions: list[dict], table: Path, partitions: Sequence[dict[str, Any]]) -> list[str]:
+    """The files (of a version's add ``actions``) holding ``partitions``."""
+    names = list(partitions[0]) if partitions else []
+    wanted = {_key(p, names) for p in partitions}
+    return [str(table / unquote(a["path"])) for a in actions if _key(a["partition"] or {}, names) in wanted]
 
 
 def _spark_schema(dt: DeltaTable) -> StructType:
@@ -224,6 +243,7 @@ def write_spark(
     metadata: dict[str, Any] | None = None,
     *,
     read_version: int | None = None,
+    check: Callable[[SparkDataFrame], dict[str, Any] | None] | None = None,
 ) -> DeltaCommit:
     """Write ``sdf`` as a new version: Spark writes Parquet into staging, the files move into the
     table and one commit adds them. ``replace``: ``"all"`` (the table becomes ``sdf``),
@@ -231,13 +251,21 @@ def write_spark(
     partitions to replace (``sdf`` must fall inside them; those it does not fill become empty).
     ``read_version``: the version ``sdf`` was computed from, when it was computed from this table:
     a commit since then to the same partitions makes this one a :class:`ConcurrentWriteError`
-    (by default the commit is checked against the latest version when it is made)."""
+    (by default the commit is checked against the latest version when it is made).
+
+    ``check(written)``: called with the staged files as a frame (``sdf``'s columns and types) before
+    the commit; it may raise (nothing is committed, the staged files are deleted) or return more
+    metadata for the commit. ``sdf`` is computed once, by the write, and a gate reads compact Parquet
+    instead of caching the frame."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
     writer = sdf.write.mode("error")
     writer = writer.partitionBy(*partition_by) if partition_by else writer
     with _staging(Path(table)) as staging:
         writer.parquet(str(staging))
+        if check is not None:
+            reader = sdf.sparkSession.read.schema(sdf.schema).option("basePath", str(staging))
+            metadata = {**(metadata or {}), **(check(reader.parquet(str(staging)).select(*sdf.columns)) or {})}
         schema = to_arrow_schema(sdf.schema)
         return commit_parquet(table, staging, schema, partition_by, replace, metadata, read_version=read_version)
 

@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -274,10 +275,18 @@ def publish_spark(
     replace: delta.Replace = "all",
     *,
     read_version: str | None = None,
+    check: Callable[[SparkDataFrame], dict[str, Any] | None] | None = None,
 ) -> Published:
-    """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame."""
+    """Publish ``sdf``, as :func:`publish_pandas` publishes a pandas frame. ``check(frame)`` runs before
+    anything is published and may raise, or return more metadata: on a Delta dataset it gets the staged
+    files (:func:`smelter.delta.write_spark`), else ``sdf`` itself."""
     ds = spec(layer, name)
-    return _publish_frame(sdf, delta.write_spark, write_spark, root, ds, metadata, keep_versions, replace, read_version)
+    to_delta: Callable[..., delta.DeltaCommit] = delta.write_spark
+    if check is not None and ds.storage == "delta":
+        to_delta = partial(delta.write_spark, check=check)
+    elif check is not None:
+        metadata = {**(metadata or {}), **(check(sdf) or {})}
+    return _publish_frame(sdf, to_delta, write_spark, root, ds, metadata, keep_versions, replace, read_version)
 
 
 def read_spark(
@@ -287,11 +296,14 @@ def read_spark(
     name: str,
     version: str | None = None,
     partitions: Sequence[dict[str, Any]] | None = None,
+    *,
+    groups: Sequence[Sequence[dict[str, Any]]] | None = None,
 ) -> SparkDataFrame:
-    """A version in Spark; ``partitions`` (Delta datasets only) reads just those partitions' files."""
+    """A version in Spark; ``partitions`` (Delta datasets only) reads just those partitions' files,
+    ``groups`` lists of partitions each in a scan of its own (see :func:`smelter.delta.read_spark`)."""
     if _is_delta(layer, name):
-        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version), partitions)
-    if partitions is not None:
+        return delta.read_spark(spark, _table(root, layer, name), _delta_version(version), partitions, groups=groups)
+    if partitions is not None or groups is not None:
         raise ValueError(f"dataset {layer}/{name} is stored as version folders: it cannot be read by partition")
     return spark.read.parquet(str(parquet_path(root, layer, name, version)))
 
@@ -389,8 +401,10 @@ class Lake:
         ds: Dataset | str,
         version: str | None = None,
         partitions: Sequence[dict[str, Any]] | None = None,
+        *,
+        groups: Sequence[Sequence[dict[str, Any]]] | None = None,
     ) -> SparkDataFrame:
-        return read_spark(spark, *self._at(ds), version, partitions)
+        return read_spark(spark, *self._at(ds), version, partitions, groups=groups)
 
     def publish_arrow(
         self,
@@ -434,8 +448,11 @@ class Lake:
         replace: delta.Replace = "all",
         *,
         read_version: str | None = None,
+        check: Callable[[SparkDataFrame], dict[str, Any] | None] | None = None,
     ) -> Published:
-        return publish_spark(sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version)
+        return publish_spark(
+            sdf, *self._at(ds), metadata, self.keep_versions, replace, read_version=read_version, check=check
+        )
 
     def parquet_files(self, ds: Dataset | str, version: str | None = None) -> Path | list[str]:
         """The Parquet data of a version: a Delta table's file list (partition columns live in folder names,

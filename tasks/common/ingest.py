@@ -109,7 +109,7 @@ def ingest_landing(
 
     log_path = landing_log_path(lake, ds)
     log = landing.read_log(log_path)
-    files = [landing.describe(p, log.get(p.name)) for p in landing.landing_files(source)]
+    files = landing.describe_all(landing.landing_files(source), log)
     plan = landing.plan_ingest(files, log, replace_changed)
     schema = pa.schema(
         [(c, pa.string()) for c in [*required, *optional]]

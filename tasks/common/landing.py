@@ -22,11 +22,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -34,6 +39,8 @@ from tasks.common.ingest import RawFileError, file_sha256
 
 PERIOD = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?$")  # ..._2021-07-04 (a day) or ..._2021-07 (a month)
 SOURCE_ROW = "_source_row"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ChangedFileError(RawFileError):
@@ -98,6 +105,13 @@ def describe(path: Path, known: FileRecord | None = None) -> LandingFile:
     if known is not None and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
         return LandingFile(path.name, str(path.resolve()), known.sha256, stat.st_size, stat.st_mtime_ns)
     return LandingFile(path.name, str(path.resolve()), file_sha256(path), stat.st_size, stat.st_mtime_ns)
+
+
+def describe_all(paths: list[Path], log: dict[str, FileRecord], workers: int | None = None) -> list[LandingFile]:
+    """:func:`describe` each path (what the log knows of it by name), hashing new files in ``workers``
+    threads (default: one a core; hashlib hashes without the GIL)."""
+    with ThreadPoolExecutor(workers or os.cpu_count() or 1, thread_name_prefix="landing") as pool:
+        return list(pool.map(lambda p: describe(p, log.get(Path(p).name)), paths))
 
 
 def read_log(path: Path) -> dict[str, FileRecord]:
@@ -255,6 +269,21 @@ def files_covering(log: dict[str, FileRecord], months: Iterable[tuple[int, int]]
     return sorted(name for name, r in log.items() if wanted & set(months_of([r])))
 
 
+def files_by_month(log: dict[str, FileRecord], names: Iterable[str]) -> list[list[str]]:
+    """``names`` grouped by the month of their first date (in month order; a file of no date alone last):
+    reading each group by a scan of its own keeps a month's rows together (see
+    :func:`smelter.delta.read_spark`)."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    undated = []
+    for name in sorted(names):
+        first = log[name].min_date
+        if first is None:
+            undated.append([name])
+        else:
+            groups.setdefault((int(first[:4]), int(first[5:7])), []).append(name)
+    return [groups[m] for m in sorted(groups)] + undated
+
+
 def mark_refined(log: dict[str, FileRecord], names: Iterable[str]) -> dict[str, FileRecord]:
     """The log with ``names`` marked as reached silver."""
     out = dict(log)
@@ -301,27 +330,51 @@ def ingest_files(
     date_column: str,
     run_id: str,
     write: Callable[[Iterator[pa.Table], list[str]], object],
+    workers: int | None = None,
 ) -> LandingIngest:
-    """Read and check every file ``plan`` ingests, one at a time, and hand the good ones as bronze tables to
-    ``write(tables, names)`` (one commit that replaces what bronze held under those names). Bad files are
-    collected, not raised: the good ones still land, and the caller fails the run after recording them."""
+    """Read and check every file ``plan`` ingests and hand the good ones, in the plan's order, as bronze
+    tables to ``write(tables, names)`` (one commit that replaces what bronze held under those names). Files
+    are read by ``workers`` threads (default: one a core; pyarrow parses without the GIL), a few ahead
+    of the writer: memory follows a few files, not the run. Bad files are collected, not raised: the good
+    ones still land, and the caller fails the run after recording them."""
     landed: list[FileRecord] = []
     bad: list[str] = []
     now = datetime.now(UTC).isoformat()
 
-    def tables() -> Iterator[pa.Table]:  # one file at a time: memory follows the largest file, not the run
-        for f in plan.to_ingest:
-            try:
-                table, dates = read_landing_csv(Path(f.path), required, date_column)
-            except RawFileError as exc:
-                bad.append(str(exc))
+    def read(f: LandingFile) -> tuple[pa.Table, FileRecord]:
+        table, dates = read_landing_csv(Path(f.path), required, date_column)
+        return bronze_table(table, f, [*required, *optional], now, run_id), record(f, table.num_rows, dates)
+
+    def tables() -> Iterator[pa.Table]:
+        for outcome in _in_threads(read, plan.to_ingest, workers or os.cpu_count() or 1):
+            if isinstance(outcome, RawFileError):
+                bad.append(str(outcome))
                 continue
-            landed.append(record(f, table.num_rows, dates))
-            yield bronze_table(table, f, [*required, *optional], now, run_id)
+            table, rec = outcome
+            landed.append(rec)
+            yield table
 
     if plan.to_ingest:
         write(tables(), [f.name for f in plan.to_ingest])
     return LandingIngest(landed, [f.name for f in plan.unchanged], bad, {**log, **{r.name: r for r in landed}})
+
+
+def _in_threads(fn: Callable[[T], R], items: list[T], workers: int) -> Iterator[R | RawFileError]:
+    """``fn`` of each item, in order, computed by ``workers`` threads at most ``2 * workers`` items ahead
+    of the consumer; a :class:`RawFileError` is yielded in its item's place, anything else raised."""
+    with ThreadPoolExecutor(workers, thread_name_prefix="landing") as pool:
+        ahead: deque[Future] = deque()
+        todo = iter(items)
+        for item in islice(todo, 2 * workers):
+            ahead.append(pool.submit(fn, item))
+        while ahead:
+            future = ahead.popleft()
+            for item in islice(todo, 1):
+                ahead.append(pool.submit(fn, item))
+            try:
+                yield future.result()
+            except RawFileError as exc:
+                yield exc
 
 
 def months_to_refresh(log: dict[str, FileRecord], backfill: tuple[str, str] | None = None) -> list[tuple[int, int]]:

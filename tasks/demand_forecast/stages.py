@@ -86,27 +86,33 @@ def gate_and_publish(
     source: str,
     replace: Replace = "all",
     metadata: dict | None = None,
+    before_gate: Callable[[Any], None] | None = None,
     **suite_args,
 ) -> DatasetPublished:
-    """Validate a Spark frame with ``ds``'s suite (``ds.expectations(**suite_args)``); publish it only if
-    every expectation holds.
+    """Publish a Spark frame only if ``before_gate(frame)`` (when given) does not raise and every expectation
+    of ``ds``'s suite (``ds.expectations(**suite_args)``) holds.
 
-    On local Spark a frame of at most ``lake.gate_pandas_max_rows`` rows is validated through pandas
-    (laptop-size data: ~5x faster than ~25 Spark jobs); a larger one, or any on a cluster, in Spark:
-    nothing big is collected to the driver. Cache ``sdf`` first.
+    Both run on what is about to be published: a Delta dataset's staged Parquet files, written once
+    from ``sdf`` and committed only if they pass (no cache of ``sdf``, which is computed once). On local
+    Spark at most ``lake.gate_pandas_max_rows`` rows are validated through pandas (laptop-size data:
+    ~5x faster than ~25 Spark jobs); more, or any on a cluster, on Spark-side aggregates (a few Spark
+    jobs whatever the suite's length): nothing big is collected to the driver.
     """
     local = settings.spark.master.startswith("local")
-    report = quality.validate_spark(
-        sdf,
-        quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args)),
-        ds.key,
-        source,
-        via_pandas=local and sdf.count() <= settings.lake.gate_pandas_max_rows,
-    )
-    quality.enforce(report)
-    meta = {"source": source, "quality": report.to_dict(), **(metadata or {})}
-    pub = Lake.of(settings).publish_spark(ds, sdf, meta, replace)
-    return DatasetPublished.of(pub, quality=report.summary())
+    suite = quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args))
+    reports: list[quality.QualityReport] = []
+
+    def gate(frame) -> dict:
+        if before_gate is not None:
+            before_gate(frame)
+        via_pandas = local and frame.count() <= settings.lake.gate_pandas_max_rows
+        report = quality.validate_spark(frame, suite, ds.key, source, via_pandas=via_pandas, aggregates=not via_pandas)
+        reports.append(quality.enforce(report))
+        return {"quality": report.to_dict()}
+
+    meta = {"source": source, **(metadata or {})}
+    pub = Lake.of(settings).publish_spark(ds, sdf, meta, replace, check=gate)
+    return DatasetPublished.of(pub, quality=reports[-1].summary())
 
 
 @task(name=P.task("generate-sources"), cache_policy=NO_CACHE)
@@ -158,30 +164,29 @@ def refine_sales_stage(settings: Settings, start: str, end: str, backfill: bool 
         return _unchanged(lake, SILVER_DAILY_SALES, "no new sales")
     spark = get_lake_spark(settings)
     files = landing.files_covering(log, months)
-    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, partitions=[{"source_file": f} for f in files])
-    silver = in_months(refine_sales(bronze), months).cache()
+    groups = [[{"source_file": f} for f in group] for group in landing.files_by_month(log, files)]
+    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, groups=groups)  # a scan a month: a silver file a task
+    silver = in_months(refine_sales(bronze), months)
     source = f"{lake.root / BRONZE_DAILY_SALES.key} ({len(files)} file(s), {len(months)} month(s))"
     try:
-        try:
-            known = lake.read_pandas(SILVER_STORES)
-        except DatasetNotFoundError:
-            known = pd.DataFrame({"store": pd.Series(dtype=str), "state": pd.Series(dtype=str)})
-        stores = check_store_states(store_states(silver).toPandas(), known)
-        published = gate_and_publish(
-            silver,
-            settings,
-            SILVER_DAILY_SALES,
-            source,
-            _month_partitions(months),
-            states=suites.known_states(),
-            start=start,
-            end=end,
-        )
-        if len(stores) != len(known):
-            lake.publish_pandas(SILVER_STORES, stores, {"source": SILVER_DAILY_SALES.key})
-        return replace(published, detail=f"{len(months)} month(s) from {len(files)} file(s)")
-    finally:
-        silver.unpersist()
+        known = lake.read_pandas(SILVER_STORES)
+    except DatasetNotFoundError:
+        known = pd.DataFrame({"store": pd.Series(dtype=str), "state": pd.Series(dtype=str)})
+    stores: list[pd.DataFrame] = []
+    published = gate_and_publish(
+        silver,
+        settings,
+        SILVER_DAILY_SALES,
+        source,
+        _month_partitions(months),
+        before_gate=lambda written: stores.append(check_store_states(store_states(written).toPandas(), known)),
+        states=suites.known_states(),
+        start=start,
+        end=end,
+    )
+    if len(stores[0]) != len(known):
+        lake.publish_pandas(SILVER_STORES, stores[0], {"source": SILVER_DAILY_SALES.key})
+    return replace(published, detail=f"{len(months)} month(s) from {len(files)} file(s)")
 
 
 @task(name=P.task("refine-population"), **SPARK_TASK)
@@ -236,20 +241,17 @@ def build_features_stage(
     spark = get_lake_spark(settings)
     sales = lake.read_spark(spark, SILVER_DAILY_SALES, partitions=None if full else _month_partitions(months))
     population = lake.read_spark(spark, SILVER_STATE_POPULATION)
-    gold = build_gold(sales, population, test_start).cache()
+    gold = build_gold(sales, population, test_start)
     source = f"{lake.root / SILVER_DAILY_SALES.key} + {lake.data_path(SILVER_STATE_POPULATION)}"
-    try:
-        published = gate_and_publish(
-            gold,
-            settings,
-            GOLD_DEMAND_FEATURES,
-            source,
-            "all" if full else _month_partitions(months),
-            {"population_version": population_version, "test_start": test_start},
-            states=suites.known_states(),
-        )
-    finally:
-        gold.unpersist()
+    published = gate_and_publish(
+        gold,
+        settings,
+        GOLD_DEMAND_FEATURES,
+        source,
+        "all" if full else _month_partitions(months),
+        {"population_version": population_version, "test_start": test_start},
+        states=suites.known_states(),
+    )
     pending = [r.name for r in log.values() if not r.refined]
     landing.write_log(landing_log_path(lake, BRONZE_DAILY_SALES), landing.mark_refined(log, pending))
     return replace(published, detail="all months" if full else f"{len(months)} month(s)")

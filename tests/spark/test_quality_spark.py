@@ -32,13 +32,17 @@ def frame(spark, rows):
     return spark.createDataFrame([(dt.date.fromisoformat(d), s, u, i) for i, (d, s, u) in enumerate(rows, 2)], schema)
 
 
-@pytest.mark.parametrize("via_pandas", [False, True], ids=["in-spark", "via-pandas"])
-def test_spark_gate_passes_good_data_and_names_bad_rows(spark, via_pandas):
-    good = quality.validate_spark(frame(spark, GOOD), suite(), "silver/daily_sales", "bronze/x", via_pandas=via_pandas)
-    assert quality.enforce(good).success and good.rows == 3 and len(good.results) == 12
-    assert good.engine == ("spark via pandas" if via_pandas else "spark")
+MODES = {"in-spark": {}, "via-pandas": {"via_pandas": True}, "aggregates": {"aggregates": True}}
+ENGINES = {"in-spark": "spark", "via-pandas": "spark via pandas", "aggregates": "spark aggregates"}
 
-    report = quality.validate_spark(frame(spark, BAD), suite(), "silver/daily_sales", "bronze/x", via_pandas=via_pandas)
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_spark_gate_passes_good_data_and_names_bad_rows(spark, mode):
+    good = quality.validate_spark(frame(spark, GOOD), suite(), "silver/daily_sales", "bronze/x", **MODES[mode])
+    assert quality.enforce(good).success and good.rows == 3 and len(good.results) == 12
+    assert good.engine == ENGINES[mode]
+
+    report = quality.validate_spark(frame(spark, BAD), suite(), "silver/daily_sales", "bronze/x", **MODES[mode])
     with pytest.raises(quality.DataQualityError) as caught:
         quality.enforce(report)
     lines = str(caught.value).splitlines()
@@ -53,3 +57,24 @@ def test_spark_gate_passes_good_data_and_names_bad_rows(spark, via_pandas):
     for start in expected:
         assert any(line.startswith(f"- {start}") for line in lines), (start, lines)
     assert "state='Atlantis'" in str(caught.value)
+
+
+def test_aggregates_gate_reports_schema_and_missing_columns_and_runs_other_expectations_in_gx(spark):
+    """A wrong type, a missing column and an expectation it does not translate (GX runs that one)."""
+    expectations = [
+        *checks.expect_schema({"date": "date", "state": "integer", "units_sold": "integer", "store": "string"}),
+        *checks.expect_not_null("store"),
+        *checks.expect_unique("state"),
+        checks._gx().ExpectColumnValuesToNotBeNull(column="units_sold", mostly=0.5),  # mostly: not translated
+    ]
+    report = quality.validate_spark(
+        frame(spark, BAD), quality.build_suite("x", expectations), "silver/x", "bronze/x", aggregates=True
+    )
+    outcomes = {(r.expectation, r.column): r for r in report.results}
+    assert [r.expectation for r in report.results] == [e.configuration.type for e in expectations]
+    assert not outcomes["expect_table_columns_to_match_set", None].success
+    assert outcomes["expect_column_values_to_be_in_type_list", "state"].observed == "StringType"
+    assert outcomes["expect_column_values_to_be_in_type_list", "units_sold"].success
+    assert "not in the data" in outcomes["expect_column_values_to_not_be_null", "store"].error
+    assert outcomes["expect_column_values_to_be_unique", "state"].unexpected_count == 5
+    assert report.results[-1].success and report.results[-1].unexpected_count == 1  # GX: 1 null of 6, mostly 0.5

@@ -9,6 +9,8 @@ from tasks.common.ingest import RawFileError
 from tasks.common.landing import (
     ChangedFileError,
     describe,
+    describe_all,
+    files_by_month,
     files_covering,
     landing_files,
     mark_refined,
@@ -148,3 +150,39 @@ def test_ingest_files_lands_good_files_and_collects_bad_ones(tmp_path):
     assert {r["_flow_run_id"] for r in rows} == {"run-1"}
     assert {r.name: r.refined for r in done.pending} == {good.name: False, old.name: False}
     assert done.log[old.name].min_date == "2021-07-06"
+
+
+def test_files_are_grouped_by_the_month_of_their_first_date(tmp_path):
+    log = {
+        name: record(describe_stub(name), 1, dates)
+        for name, dates in {
+            "b_2021-08-01.csv": ("2021-08-01", "2021-08-01"),
+            "a_2021-07-31.csv": ("2021-07-31", "2021-07-31"),
+            "c_2021-07-01.csv": ("2021-07-01", "2021-07-01"),
+            "state_level.csv": ("2021-06-30", "2021-08-02"),
+            "no_dates.csv": (None, None),
+        }.items()
+    }
+    assert files_by_month(log, sorted(log)) == [
+        ["state_level.csv"],
+        ["a_2021-07-31.csv", "c_2021-07-01.csv"],
+        ["b_2021-08-01.csv"],
+        ["no_dates.csv"],
+    ]
+    assert files_by_month(log, ["b_2021-08-01.csv"]) == [["b_2021-08-01.csv"]]
+
+
+def test_many_files_are_read_in_threads_and_land_in_the_plan_order(tmp_path):
+    from tasks.common.landing import ingest_files
+
+    paths = [day_file(tmp_path, f"2021-07-{d:02d}", [f"07/{d:02d}/2021,Ohio,OH-1,{d}"]) for d in range(1, 21)]
+    paths[7].write_text("Date,State\n07/08/2021,Ohio\n")  # lacks columns: reported, the others land
+    files = describe_all(paths, {}, workers=3)
+    assert [f.name for f in files] == [p.name for p in paths] and files[0].sha256 == describe(paths[0]).sha256
+    written: list = []
+    done = ingest_files(
+        plan_ingest(files, {}), {}, REQUIRED, [], "Date", "run", lambda ts, _: written.extend(ts), workers=3
+    )
+    assert [t["Units Sold"][0].as_py() for t in written] == [str(d) for d in range(1, 21) if d != 8]
+    assert [r.name for r in done.landed] == [p.name for i, p in enumerate(paths) if i != 7]
+    assert len(done.bad) == 1 and paths[7].name in done.bad[0]
