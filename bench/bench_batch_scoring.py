@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bench.measure import _tree_rss_bytes, measure, print_table
+from bench.measure import _rss_split, measure, print_table
 
 MODEL_URI = "models:/bench-demand@champion"
 KEYS = ["date", "state"]
@@ -117,7 +117,7 @@ def child(kind: str, work: Path) -> None:
         "streamed-50k": lambda: streamed(settings, path, 50_000),
         "whole": lambda: whole_frame(settings, path),
     }[kind]()
-    start_mib = _tree_rss_bytes(os.getpid()) / 2**20
+    start_mib = sum(_rss_split(os.getpid())) / 2**20
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     with measure() as m:
         run()
