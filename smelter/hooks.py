@@ -209,6 +209,7 @@ PERMANENT_ERRORS = (
     "StoreStateError",
     "ProfileInputError",
     "SupportError",
+    "UnknownColumnError",
 )
 
 

@@ -14,6 +14,7 @@ the batch lacks is reported as absent, not flagged. ``drifted``: any feature fla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from tasks.monitoring.baseline import FeatureProfile, TrainingProfile
 
 LOG_FLOOR = -50.0  # nats: a batch value the training fit cannot produce counts this much
 EPS = 1e-4  # category share floor in PSI
+PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")  # a Parquet file's stored pandas index, not data
 
 
 class UnknownColumnError(ValueError):
@@ -98,7 +100,7 @@ class DriftReport:
 def check_batch_columns(profile: TrainingProfile, columns: Sequence[str], source: str = "batch") -> None:
     """Every batch column must be a column of the training table, else an error naming the column(s)."""
     known = set(profile.columns)
-    unknown = [str(c) for c in columns if str(c) not in known]
+    unknown = [str(c) for c in columns if str(c) not in known and not PANDAS_INDEX.match(str(c))]
     if unknown:
         raise UnknownColumnError(
             f"{source}: column(s) {unknown} never appeared in the training data of {profile.model_name} "
