@@ -24,8 +24,13 @@ TRAIN_SPLIT = "train"
 
 
 def _demand_features(model: Any, rows: pd.DataFrame) -> pd.DataFrame:
-    """The forecaster's own feature derivation (calendar from ``date``, population looked up when absent)."""
-    derived = model.unwrap_python_model().features(rows, unknown="flag")
+    """The forecaster's own feature derivation (calendar from ``date``, population looked up when absent);
+    a model without it (not a :class:`~tasks.demand_forecast.model.DemandModel`) gets ``rows`` as they are."""
+    python_model = model.unwrap_python_model() if hasattr(model, "unwrap_python_model") else None
+    features = getattr(python_model, "features", None)
+    if features is None:
+        return rows
+    derived = features(rows, unknown="flag")
     return rows.assign(**{c: derived[c].to_numpy() for c in MONITORED[DEMAND_FORECAST.model_name].features})
 
 
@@ -74,3 +79,9 @@ MONITORED: dict[str, MonitorSpec] = {
 def spec_for(model_name: str) -> MonitorSpec | None:
     """The model's spec, None for a model Smelter does not monitor."""
     return MONITORED.get(model_name)
+
+
+def monitored_rows(model_name: str, pyfunc: Any, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the model's monitored features derived the way the model derives them."""
+    spec = spec_for(model_name)
+    return spec.derive(pyfunc, rows) if spec is not None and spec.derive is not None else rows

@@ -22,7 +22,7 @@ from smelter.tracking import configure_mlflow
 from tasks.common.score_inputs import describe_input, read_held_out, read_input
 from tasks.monitoring.drift import check_batch_columns, drift_report
 from tasks.monitoring.report import drift_markdown, no_baseline_markdown
-from tasks.monitoring.specs import spec_for
+from tasks.monitoring.specs import monitored_rows
 from tasks.monitoring.track import load_profile, log_drift_run
 
 MONITOR_ROWS = 100_000  # a larger batch is compared through a seeded sample of this many rows
@@ -76,10 +76,8 @@ def monitor_drift_stage(
     batch = read_input(given["path"]) if input_path else read_held_out(lake, default_input)
     if len(batch) > MONITOR_ROWS:
         batch = batch.sample(MONITOR_ROWS, random_state=settings.seed)
-    spec = spec_for(resolved.name)
     check_batch_columns(baseline.profile, batch.columns, given["source"])
-    if spec is not None and spec.derive is not None:
-        batch = spec.derive(mlflow.pyfunc.load_model(resolved.uri), batch)
+    batch = monitored_rows(resolved.name, mlflow.pyfunc.load_model(resolved.uri), batch)
     report = drift_report(baseline.profile, batch, source=given["source"])
     run_id = log_drift_run(settings, report, resolved.uri, given["source"])
     create_markdown_artifact(markdown=drift_markdown(report, given["source"], run_id), key=ARTIFACT_KEY,

@@ -48,9 +48,6 @@ def load_profile(settings: Settings, model_name: str, version: str, run_id: str 
     """The training profile of ``model_name`` v``version`` (see the module docstring)."""
     import mlflow
 
-    spec = spec_for(model_name)
-    if spec is None:
-        return Baseline(None, f"no baseline: {model_name} has no monitoring spec")
     if run_id is None:
         return Baseline(None, f"no baseline: {model_name} v{version} has no training run")
     try:
@@ -58,6 +55,9 @@ def load_profile(settings: Settings, model_name: str, version: str, run_id: str 
         return Baseline(TrainingProfile.from_dict(data | {"model_version": version}), "logged at training")
     except Exception as exc:  # an older version: no profile logged
         log.info("%s v%s: no logged profile (%s); computing one from gold", model_name, version, exc)
+    spec = spec_for(model_name)
+    if spec is None:
+        return Baseline(None, f"no baseline: {model_name} v{version} logged no profile and has no monitoring spec")
     gold_version = mlflow.get_run(run_id).data.params.get("gold_version")
     try:
         lake = Lake.of(settings)
