@@ -106,20 +106,21 @@ def create_app(
             return _json({"status": "loading", "error": holder.last_error}, 503)
         return _json({"status": "ready", "model": served.name, "version": served.version})
 
-    async def metadata(request: Request) -> Response:
+    def served_or_error(request: Request) -> ServedModel | Response:
+        """The served model for a keyed request, else the 401 or 503 answer."""
         if not bearer_ok(request.headers.get("authorization"), api_key):
             return _error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
         served = holder.current
-        if served is None:
-            return _error(503, f"model {holder.ref.name} is not loaded yet")
-        return _json(served.metadata())
+        return _error(503, f"model {holder.ref.name} is not loaded yet") if served is None else served
+
+    async def metadata(request: Request) -> Response:
+        served = served_or_error(request)
+        return served if isinstance(served, Response) else _json(served.metadata())
 
     async def monitoring(request: Request) -> Response:
-        if not bearer_ok(request.headers.get("authorization"), api_key):
-            return _error(401, "missing or wrong key: send 'Authorization: Bearer <key>'")
-        served = holder.current
-        if served is None:
-            return _error(503, f"model {holder.ref.name} is not loaded yet")
+        served = served_or_error(request)
+        if isinstance(served, Response):
+            return served
         if monitor is None:
             return _error(404, "monitoring is off for this endpoint")
         version, rows = window.frame()
