@@ -90,3 +90,11 @@ def test_constant_feature_is_profiled_without_a_fit():
     p = training_profile(train, ["month"], [], "m", "1", "t")
     assert p.features["month"].fit is None and "constant" in p.features["month"].note
     assert not drift_report(p, frame(50, 10).assign(month=5)).drifted
+
+
+def test_markdown_report_names_the_verdict_thresholds_and_flagged_features(profile):
+    from tasks.monitoring.report import drift_markdown
+
+    text = drift_markdown(drift_report(profile, frame(300, 11, shift=2.0)), "batch.parquet", "run-1")
+    assert "**DRIFT** in population" in text and "KS > 0.1 with p < 0.01" in text and "run-1" in text
+    assert "| population | positive |" in text and "yes: KS" in text
