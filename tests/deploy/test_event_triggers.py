@@ -19,35 +19,46 @@ WINDOW = {"start": "2021-01-01", "end": "2022-01-31", "states": STATES, "test_st
 TRIGGERS = ("score-new-demand-gold", "retrain-demand-on-drift")
 
 
+def api(stack: Stack, method: str, path: str, body: dict | None = None):
+    """One API call; a 503 (SQLite "database is locked" while runs write) is tried again for up to 60 s."""
+    response = wait_for(
+        lambda: (r := stack.api.request(method, path, json=body)).status_code != 503 and r, 60, f"{method} {path}"
+    )
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
 def deployment_id(stack: Stack, name: str) -> str:
-    return stack.get(f"/deployments/name/{name}")["id"]
+    return api(stack, "GET", f"/deployments/name/{name}")["id"]
 
 
 def start_run(stack: Stack, name: str, parameters: dict) -> str:
-    return stack.post(f"/deployments/{deployment_id(stack, name)}/create_flow_run", {"parameters": parameters})["id"]
+    path = f"/deployments/{deployment_id(stack, name)}/create_flow_run"
+    return api(stack, "POST", path, {"parameters": parameters})["id"]
 
 
 def finished(stack: Stack, run_id: str, timeout: float = 900) -> dict:
-    run = wait_for(lambda: (r := stack.get(f"/flow_runs/{run_id}"))["state_type"] in TERMINAL and r, timeout, run_id)
+    run = wait_for(
+        lambda: (r := api(stack, "GET", f"/flow_runs/{run_id}"))["state_type"] in TERMINAL and r, timeout, run_id
+    )
     assert run["state_type"] == "COMPLETED", (run["state"], stack.log_tail("worker.log"))
     return run
 
 
 def runs_of(stack: Stack, name: str) -> list[dict]:
-    return stack.post("/flow_runs/filter", {"deployments": {"id": {"any_": [deployment_id(stack, name)]}}})
+    return api(stack, "POST", "/flow_runs/filter", {"deployments": {"id": {"any_": [deployment_id(stack, name)]}}})
 
 
 def set_triggers(stack: Stack, enabled: bool) -> None:
-    automations = {a["name"]: a for a in stack.post("/automations/filter")}
+    automations = {a["name"]: a for a in api(stack, "POST", "/automations/filter")}
     assert set(TRIGGERS) <= set(automations), sorted(automations)
-    for name in TRIGGERS:  # SQLite may answer 503 (database is locked) while runs write: try again
-        path = f"/automations/{automations[name]['id']}"
-        wait_for(lambda path=path: stack.api.patch(path, json={"enabled": enabled}).is_success, 60, f"{name} set")
+    for name in TRIGGERS:
+        api(stack, "PATCH", f"/automations/{automations[name]['id']}", {"enabled": enabled})
 
 
 def idle(stack: Stack) -> bool:
     active = ["SCHEDULED", "PENDING", "RUNNING"]
-    runs = stack.post("/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": active}}}})
+    runs = api(stack, "POST", "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": active}}}})
     return not [r for r in runs if r.get("auto_scheduled") is not True]
 
 
@@ -71,7 +82,10 @@ def test_new_gold_triggers_scoring_and_drift_triggers_retraining(prefect_server)
         {"date": [d.date() for d in dates for _ in STATES], "state": STATES * len(dates), "population": 5e8}
     ).to_parquet(batch, index=False)
     drifted = finished(stack, start_run(stack, "demand-forecast-score/on-new-gold", {"input_path": str(batch)}))
-    events = stack.post("/events/filter", {"filter": {"event": {"name": ["smelter.drift.detected"]}}})["events"]
+    artifacts = api(stack, "POST", "/artifacts/filter", {"flow_runs": {"id": {"any_": [drifted["id"]]}}})
+    report = next(a["data"] for a in artifacts if a["key"] == "drift-report")
+    assert "**DRIFT** in" in report and "population" in report
+    events = api(stack, "POST", "/events/filter", {"filter": {"event": {"name": ["smelter.drift.detected"]}}})["events"]
     assert any(e["resource"]["prefect.resource.id"] == "smelter.model.demand-forecast" for e in events)
 
     def retraining() -> list[dict]:  # the scoring run above may have drifted too and triggered one earlier
