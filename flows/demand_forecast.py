@@ -14,7 +14,7 @@ from smelter.catalog import GOLD_DEMAND_FEATURES, GOLD_DEMAND_PREDICTIONS
 from smelter.hooks import pipeline_flow
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.settings import load_settings
-from tasks.common.stages import resolve_model_stage, score_to_gold_stage
+from tasks.common.stages import announce_gold_stage, resolve_model_stage, score_to_gold_stage
 from tasks.demand_forecast.model import ForecasterParams
 from tasks.demand_forecast.schema import KEYS
 from tasks.demand_forecast.stages import (
@@ -27,6 +27,7 @@ from tasks.demand_forecast.stages import (
     register_forecaster_stage,
     train_forecaster_stage,
 )
+from tasks.monitoring.stages import check_batch_columns_stage, monitor_drift_stage
 
 
 @pipeline_flow(P, "refine", "-{start}-to-{end}", timeout_seconds=7200)
@@ -56,6 +57,7 @@ def demand_forecast_refine(
     bronze = [ingest_sales(settings, sales_path, replace_changed), ingest_population(settings, population_path)]
     silver = [refine_population_stage(settings, start, end), refine_sales_stage(settings, start, end, backfill)]
     gold = build_features_stage(settings, test_start, start, end, backfill)
+    announce_gold_stage(gold)
     return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold})
 
 
@@ -82,6 +84,7 @@ def demand_forecast_score(
     .parquet/.csv with the model's input columns); returns ``{"predictions": DatasetPublished}``."""
     settings = load_settings()
     pinned = resolve_model_stage(settings, model_uri)
+    check_batch_columns_stage(settings, pinned, input_path, GOLD_DEMAND_FEATURES)
     predictions = score_to_gold_stage(
         settings,
         pinned,
@@ -93,7 +96,8 @@ def demand_forecast_score(
         max_concurrency,
         engine,
     )
-    return publish_run_summary({"predictions": predictions})
+    drift = monitor_drift_stage(settings, pinned, input_path, GOLD_DEMAND_FEATURES)
+    return publish_run_summary({"predictions": predictions, "drift": drift})
 
 
 @pipeline_flow(P, run="-{start}-to-{end}", timeout_seconds=4 * 3600)

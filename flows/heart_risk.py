@@ -30,6 +30,7 @@ from tasks.heart_risk.stages import (
     register_model_stage,
     sample_posterior_stage,
 )
+from tasks.monitoring.stages import check_batch_columns_stage, monitor_drift_stage
 
 
 @pipeline_flow(P, "train", "-{chains}x{samples}-draws", timeout_seconds=3 * 3600)
@@ -97,6 +98,7 @@ def heart_risk_score(
     settings = load_settings()
     keys = ["patient_id"] if key_columns is None else key_columns
     pinned = resolve_model_stage(settings, model_uri)
+    check_batch_columns_stage(settings, pinned, input_path, GOLD_HEART_FEATURES)
     predictions = score_to_gold_stage(
         settings,
         pinned,
@@ -109,7 +111,8 @@ def heart_risk_score(
         engine,
         {"unknown": unknown},
     )
-    return publish_run_summary({"predictions": predictions})
+    drift = monitor_drift_stage(settings, pinned, input_path, GOLD_HEART_FEATURES)
+    return publish_run_summary({"predictions": predictions, "drift": drift})
 
 
 @pipeline_flow(P, timeout_seconds=4 * 3600)

@@ -211,6 +211,7 @@ PERMANENT_ERRORS = (
     "SupportError",
     "CausalInputError",
     "BaseModelError",
+    "UnknownColumnError",
 )
 
 

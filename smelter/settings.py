@@ -93,6 +93,7 @@ class ServingSettings(BaseModel):
     alias_poll_seconds: float = 5.0
     batch_requests: bool = True  # score concurrent requests in one model call (row-wise models)
     model_threads: int = 1  # OpenMP threads per model call: 1 keeps small predicts off busy cores
+    monitor_rows: int = 10_000  # the latest request rows GET /monitoring compares with the training profile
 
 
 class Settings(BaseSettings):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
 from smelter.settings import ServingSettings, load_settings
 
@@ -32,8 +33,9 @@ def parse_args(argv: list[str] | None = None) -> dict:
     return {k: v for k, v in vars(p.parse_args(argv)).items() if v is not None}
 
 
-def serve(serving: ServingSettings) -> None:
-    """Run uvicorn on ``serving.host:serving.port`` until interrupted (tracking must be configured)."""
+def serve(serving: ServingSettings, monitor: Any = None) -> None:
+    """Run uvicorn on ``serving.host:serving.port`` until interrupted (tracking must be configured);
+    ``monitor`` answers ``GET /monitoring`` (see :func:`tasks.monitoring.online.online_monitor`)."""
     import uvicorn
 
     from smelter.registry import parse_model_uri
@@ -43,7 +45,9 @@ def serve(serving: ServingSettings) -> None:
 
     holder = ModelHolder(parse_model_uri(serving.model_uri))
     key = resolve_api_key(serving)
-    app = create_app(holder, key, serving.max_rows, serving.alias_poll_seconds, serving.batch_requests)
+    app = create_app(
+        holder, key, serving.max_rows, serving.alias_poll_seconds, serving.batch_requests, monitor, serving.monitor_rows
+    )
     logging.getLogger(__name__).warning(
         "serving %s on http://%s:%d (key %s)",
         serving.model_uri,
@@ -72,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     serving = settings.serving.model_copy(update=parse_args(argv))
     limit_model_threads(serving.model_threads)
     configure_mlflow(settings)
-    serve(serving)
+    from tasks.monitoring.online import online_monitor
+
+    serve(serving, online_monitor(settings))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smelter.catalog import GOLD_DEMAND_FEATURES, Dataset
+from smelter.events import emit_gold_published
 from smelter.registry import resolve
 from smelter.results import DatasetPublished
 from smelter.settings import Settings
@@ -50,3 +51,12 @@ def score_to_gold_stage(
         params=params,
     )
     return published_summary(settings, pub)
+
+
+@task(name="common.announce-gold", cache_policy=NO_CACHE)
+def announce_gold_stage(published: DatasetPublished) -> bool:
+    """Emit ``smelter.gold.published`` when ``published`` is a new version (scoring deployments follow it);
+    returns whether it was new."""
+    if published.new:
+        emit_gold_published(published.dataset, published.version, published.rows)
+    return published.new

@@ -35,6 +35,7 @@ from tasks.demand_forecast.model import (
     signature_for,
 )
 from tasks.demand_forecast.schema import FEATURES, TARGET
+from tasks.monitoring.track import log_training_profile
 
 MODEL_NAME = P.model_name
 EXPERIMENT = P.experiment
@@ -89,6 +90,7 @@ def train_and_track(settings: Settings, params: ForecasterParams) -> ModelTraine
             pd.concat([train, test]), source=str(gold_path), name=f"{gold.key}@{gold_version}", targets=TARGET
         )
         mlflow.log_input(dataset, context="training")
+        log_training_profile(MODEL_NAME, train, f"{gold.key}@{gold_version}")
         fitted = fit_forecaster(train, params)
         predicted = predict(fitted, test)
         metrics = evaluate(test, predicted, history=train)

@@ -23,6 +23,7 @@ from tasks.heart_risk import plots
 from tasks.heart_risk.diagnostics import GateResult, convergence_gate, convergence_table, parameter_draws
 from tasks.heart_risk.features import design, read_features
 from tasks.heart_risk.sampling import NutsConfig, Posterior, sample_posterior
+from tasks.monitoring.track import log_training_profile
 
 EXPERIMENT = P.experiment
 MODEL_NAME = P.model_name
@@ -56,6 +57,7 @@ def sample_and_log(settings: Settings, cfg: NutsConfig, run_name: str | None = N
             }
         )
         mlflow.log_dict({"features": prep.feature_names}, "posterior/features.json")
+        log_training_profile(MODEL_NAME, gold, f"{GOLD_HEART_FEATURES.key}@{version}")
         posterior = sample_posterior(x, y, cfg)
         with tempfile.TemporaryDirectory(prefix="heart-draws-") as tmp:
             np.savez(Path(tmp) / "draws.npz", w=posterior.w, b=posterior.b)
