@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -19,7 +20,7 @@ from smelter.lake import Lake
 from smelter.registry import resolve
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
-from tasks.common.score_inputs import describe_input, read_held_out, read_input
+from tasks.common.score_inputs import describe_input, held_out, input_batches
 from tasks.monitoring.drift import check_batch_columns, drift_report
 from tasks.monitoring.report import drift_markdown, no_baseline_markdown
 from tasks.monitoring.specs import monitored_rows
@@ -56,6 +57,25 @@ def check_batch_columns_stage(
     return f"columns checked against {baseline.profile.source}"
 
 
+def sampled_batch(lake: Lake, given: dict, default_input: Dataset, limit: int) -> pd.DataFrame:
+    """At most about ``limit`` rows of the scored input, every k-th row, read a batch at a time: memory
+    follows the sample, not the input."""
+
+    columns = list(given["columns"])
+    step = max(1, -(-int(given["rows"] or 0) // limit))
+    if given["path"] is None:
+        reader = held_out(lake, default_input).batches(columns, 65_536)
+    else:
+        reader = input_batches(given["path"], columns, 65_536)
+    parts, seen = [], 0
+    for record_batch in reader:
+        frame = record_batch.to_pandas()
+        offset = (-seen) % step
+        parts.append(frame.iloc[offset::step])
+        seen += len(frame)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 @task(name="monitoring.monitor-drift", cache_policy=NO_CACHE, retry_condition_fn=retry_transient)
 def monitor_drift_stage(
     settings: Settings, model_uri: str, input_path: str | None, default_input: Dataset
@@ -73,9 +93,7 @@ def monitor_drift_stage(
         create_markdown_artifact(markdown=no_baseline_markdown(resolved.uri, baseline.note, given["source"]),
                                  key=ARTIFACT_KEY, description=f"Drift of {resolved.uri}")  # fmt: skip
         return DriftChecked(resolved.name, None, note=baseline.note)
-    batch = read_input(given["path"]) if input_path else read_held_out(lake, default_input)
-    if len(batch) > MONITOR_ROWS:
-        batch = batch.sample(MONITOR_ROWS, random_state=settings.seed)
+    batch = sampled_batch(lake, given, default_input, MONITOR_ROWS)
     check_batch_columns(baseline.profile, batch.columns, given["source"])
     batch = monitored_rows(resolved.name, mlflow.pyfunc.load_model(resolved.uri), batch)
     report = drift_report(baseline.profile, batch, source=given["source"])
