@@ -33,6 +33,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pyarrow as pa
 
 from tasks.common.ingest import RawFileError, file_sha256
@@ -221,7 +222,7 @@ def read_landing_csv(
         ) from exc
     if table.num_rows == 0:
         raise RawFileError(f"landing file {path} has a header but no rows")
-    table = table.append_column(SOURCE_ROW, pa.array(range(2, table.num_rows + 2), pa.int32()))
+    table = table.append_column(SOURCE_ROW, pa.array(np.arange(2, table.num_rows + 2, dtype=np.int32)))
     if date_column is None:
         return table, (None, None)
     dates = pc.strptime(pc.utf8_trim_whitespace(table[date_column]), date_format, "s", error_is_null=True).cast(
@@ -267,6 +268,13 @@ def files_covering(log: dict[str, FileRecord], months: Iterable[tuple[int, int]]
     """Names of the logged files with rows in any of ``months``: what recomputing those months reads."""
     wanted = set(months)
     return sorted(name for name, r in log.items() if wanted & set(months_of([r])))
+
+
+def within_months(log: dict[str, FileRecord], names: Iterable[str], months: Iterable[tuple[int, int]]) -> bool:
+    """Whether every row of the files ``names`` lies in ``months`` (by their logged date ranges): then
+    reading them needs no filter by month."""
+    wanted = set(months)
+    return all(set(months_of([log[name]])) <= wanted for name in names)
 
 
 def files_by_month(log: dict[str, FileRecord], names: Iterable[str]) -> list[list[str]]:
@@ -315,10 +323,9 @@ def bronze_table(table: pa.Table, f: LandingFile, columns: list[str], ingested_a
     n = table.num_rows
     arrays = {c: table[c] if c in table.column_names else pa.nulls(n, pa.string()) for c in columns}
     arrays[SOURCE_ROW] = table[SOURCE_ROW]
-    arrays["_source_sha256"] = pa.array([f.sha256] * n, pa.string())
-    arrays["_ingested_at"] = pa.array([ingested_at] * n, pa.string())
-    arrays["_flow_run_id"] = pa.array([run_id] * n, pa.string())
-    arrays["source_file"] = pa.array([f.name] * n, pa.string())
+    constants = {"_source_sha256": f.sha256, "_ingested_at": ingested_at, "_flow_run_id": run_id, "source_file": f.name}
+    for name, value in constants.items():  # no Python list of n values: 100M rows are 400M objects
+        arrays[name] = pa.repeat(pa.scalar(value, pa.string()), n)
     return pa.table(arrays)
 
 

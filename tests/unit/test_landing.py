@@ -20,6 +20,7 @@ from tasks.common.landing import (
     read_landing_csv,
     read_log,
     record,
+    within_months,
     write_log,
 )
 
@@ -170,6 +171,8 @@ def test_files_are_grouped_by_the_month_of_their_first_date(tmp_path):
         ["no_dates.csv"],
     ]
     assert files_by_month(log, ["b_2021-08-01.csv"]) == [["b_2021-08-01.csv"]]
+    assert within_months(log, ["a_2021-07-31.csv", "b_2021-08-01.csv", "no_dates.csv"], [(2021, 7), (2021, 8)])
+    assert not within_months(log, ["state_level.csv"], [(2021, 7), (2021, 8)])  # June too: filter by month
 
 
 def test_many_files_are_read_in_threads_and_land_in_the_plan_order(tmp_path):
