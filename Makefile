@@ -54,6 +54,7 @@ lint: $(STAMP)       ## the house checks: ruff lint, ruff format check, mypy (co
 $(VENV)/.bench: $(STAMP) Makefile  # re-run when the bench pins here change
 	$(PY) -m pip install --quiet numpyro==0.22.0 jax==0.10.2 jaxlib==0.10.2 torch==2.13.0
 	$(PY) -m pip install --quiet econml==0.17.0
+	$(PY) -m pip install --quiet duckdb==2.0.0  # bench_scaling's single-machine peer
 	touch $@
 
 bench: $(VENV)/.bench  ## benchmarks: print tables, peers side by side (BENCH="pipeline scoring" for some)

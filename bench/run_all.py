@@ -20,6 +20,7 @@ BENCHES = {
     "pca": ["bench.bench_pca"],
     "serving": ["bench.bench_serving"],
     "table_format": ["bench.bench_table_format"],
+    "scaling": ["bench.bench_scaling"],
     "causal": ["bench.bench_causal"],
 }
 

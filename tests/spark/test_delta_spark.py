@@ -137,3 +137,25 @@ def test_a_stream_of_arrow_tables_is_one_version_and_spark_reads_chosen_partitio
         delta.read_spark(spark, table, partitions=[], groups=[])
     empty = delta.write_arrow(iter(()), table, schema, ["source_file"], [{"source_file": files[0]}])
     assert empty.table_rows == 4  # a replaced partition with no new rows is emptied
+
+
+def test_a_check_sees_the_staged_files_and_a_failing_check_commits_nothing(spark, tmp_path):
+    table, seen = tmp_path / "sales", []
+    first = spark.createDataFrame(rows(1, 1) + rows(2, 2), SCHEMA)
+
+    def passes(written):
+        seen.append((written.dtypes, collected(written)))
+        return {"checked": True}
+
+    commit = delta.write_spark(first, table, PARTS, metadata={"run": "a"}, check=passes)
+    assert seen == [(first.dtypes, collected(first))]  # the staged files, read with the frame's columns and types
+    assert delta.manifest(table)["metadata"] == {"run": "a", "checked": True}
+    files = set(delta.file_uris(table))
+
+    def fails(written):
+        raise ValueError(f"{written.count()} rows refused")
+
+    with pytest.raises(ValueError, match="2 rows refused"):
+        delta.write_spark(spark.createDataFrame(rows(3, 3), SCHEMA), table, PARTS, "partitions", check=fails)
+    assert delta.current_version(table) == commit.version and set(delta.file_uris(table)) == files
+    assert sorted(p.relative_to(table).parts[0] for p in table.rglob("*.parquet")) == ["year=2022", "year=2022"]
