@@ -22,6 +22,7 @@ BENCHES = {
     "table_format": ["bench.bench_table_format"],
     "scaling": ["bench.bench_scaling"],
     "causal": ["bench.bench_causal"],
+    "fits": ["bench.bench_fits"],
 }
 
 
