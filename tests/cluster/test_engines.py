@@ -323,9 +323,13 @@ def test_a_cluster_with_no_free_cores_is_an_error_within_the_wait_not_a_hang(tmp
 
 
 def published(lake: Path) -> dict[str, list[str]]:
-    """Per layer, the datasets with a published version (the lake's ``_CURRENT`` pointers)."""
+    """Per layer, the datasets with a published version (a version folder's ``_CURRENT`` pointer, or a Delta
+    table's commit log)."""
     return {
-        layer: sorted(p.parent.name for p in (lake / layer).glob("*/_CURRENT"))
+        layer: sorted(
+            {p.parent.name for p in (lake / layer).glob("*/_CURRENT")}
+            | {p.parent.parent.name for p in (lake / layer).glob("*/_delta_log/*.json")}
+        )
         for layer in ("bronze", "silver", "gold")
     }
 
