@@ -32,6 +32,7 @@ SCHEMA = {
     "expect_table_columns_to_match_ordered_list",
     "expect_column_values_to_be_in_type_list",
 }
+ROWS_PER_TASK = 1_000_000  # rows per task of a uniqueness check
 PLAIN_KWARGS = {
     "column",
     "column_list",
@@ -156,7 +157,11 @@ def _unique(check: Check, sdf: SparkDataFrame, rows: int, row_id: str, examples:
     present = F.lit(False)
     for key in keys:
         present = present | F.col(key).isNotNull()
-    repeated = sdf.where(present).groupBy(*keys).agg(F.count(F.lit(1)).alias("n")).where(F.col("n") > 1)
+    # one shuffle into about a million rows a task: with the few shuffle partitions of a laptop session each
+    # task would hold tens of millions of distinct keys and spill; grouping then reuses the partitioning
+    tasks = max(rows // ROWS_PER_TASK, int(sdf.sparkSession.conf.get("spark.sql.shuffle.partitions") or 1))
+    spread = sdf.where(present).select(*keys).repartition(tasks, *keys)
+    repeated = spread.groupBy(*keys).agg(F.count(F.lit(1)).alias("n")).where(F.col("n") > 1)
     bad = int(repeated.agg(F.sum("n")).collect()[0][0] or 0)
     if not bad:
         return check.outcome(True, unexpected_count=0, element_count=rows)
