@@ -1,10 +1,11 @@
 """Causal effects: observations (a CSV, or the seeded store simulation) -> bronze -> silver (gate) -> S-, T- and
-X-learners with bootstrap intervals -> gold CATE per row and learner (gate) -> MLflow -> registry
-(``causal-effects``, the chosen learner, champion on ``selected_pehe`` or ``selected_r_loss``).
+X-learners with cross-fitted doubly robust (AIPW) ATE intervals -> gold CATE per row and learner (gate) -> MLflow
+-> registry (``causal-effects``, the chosen learner, champion on ``selected_pehe`` or ``selected_r_loss``).
 
 Ad hoc::
 
-    python -m flows.causal_effects --treated-share 0.1 --n-bootstrap 50
+    python -m flows.causal_effects --treated-share 0.1 --folds 10
+    python -m flows.causal_effects --no-effect --interval bootstrap --n-bootstrap 50
     python -m flows.causal_effects --source visits.csv --treatment coupon --outcome bought \\
         --features age,visits,tenure --base-model sklearn.linear_model.LinearRegression \\
         --classifier sklearn.linear_model.LogisticRegression --learners t,x
@@ -35,7 +36,7 @@ from tasks.causal_effects.stages import (
 from tasks.causal_effects.train import summary_rows, summary_table
 
 
-@pipeline_flow(P, run="-{base_model}-{n_bootstrap}-bootstraps", timeout_seconds=2 * 3600)
+@pipeline_flow(P, run="-{base_model}-{interval}", timeout_seconds=2 * 3600)
 def causal_effects(
     source: str | None = None,
     treatment: str = SIMULATED_TREATMENT,
@@ -43,7 +44,10 @@ def causal_effects(
     features: list[str] | None = None,
     base_model: str = "lightgbm",
     classifier: str = "lightgbm",
+    propensity: str = "logistic",
     learners: tuple[str, ...] = ("s", "t", "x"),
+    interval: str = "aipw",
+    folds: int = 5,
     n_bootstrap: int = 100,
     level: float = 0.95,
     seed: int | None = None,
@@ -55,16 +59,18 @@ def causal_effects(
 ) -> dict:
     """Estimate the effect of ``treatment`` on ``outcome`` adjusting for ``features`` (default: every other
     column but ``true_effect``) in ``source``; without a source, in the store simulation (``rows``,
-    ``effect``, ``treated_share``, ``confounding``, ``no_effect``). ``base_model``/``classifier``:
-    ``lightgbm`` or a dotted class name. Returns the datasets, the MLflow run, the registry's decision and
-    the ATE table (``estimates``)."""
+    ``effect``, ``treated_share``, ``confounding``, ``no_effect``). ``base_model``/``classifier``/``propensity``:
+    ``lightgbm``, ``logistic`` (classifiers) or a dotted class name. ``interval``: ``aipw`` (``folds``-fold
+    cross-fitted) or ``bootstrap`` (``n_bootstrap`` refits; the naive difference always bootstraps). Returns
+    the datasets, the MLflow run, the registry's decision and the ATE table (``estimates``)."""
     settings = load_settings()
     seed = settings.seed if seed is None else seed
     if source is None:
         sim = Simulation(rows, seed, effect, treated_share, confounding, no_effect=no_effect)
         source = simulate_observations(settings, sim)
     roles = check_source(source, treatment, outcome, features)
-    cfg = EffectConfig(tuple(learners), BaseModels(base_model, classifier, seed), n_bootstrap, level, seed=seed)
+    base = BaseModels(base_model, classifier, seed, propensity)
+    cfg = EffectConfig(tuple(learners), base, n_bootstrap, level, seed, interval, folds)
     bronze = ingest_observations(settings, source, roles)
     silver = refine_observations_stage(settings, roles)
     est = estimate_effects_stage(settings, roles, cfg)

@@ -4,7 +4,7 @@ The builders are plain functions of a flow's result (a dict, possibly nested, wh
 :mod:`smelter.results`): they find each kind of result by type (:func:`smelter.results.find`) —
 :class:`DatasetPublished` for rows per layer and quality, :class:`ModelTrained` for metrics and MLflow
 runs, :class:`GateChecked` and :class:`ModelRegistered` for the champion decision, :class:`DesignSolved`
-for the optimisation. ``publish_run_summary`` is the thin task a flow calls last: it publishes
+for the optimisation, :class:`DriftChecked` for a scoring batch's drift. ``publish_run_summary`` is the thin task a flow calls last: it publishes
 ``<flow>-summary`` (markdown) and ``<flow>-key-numbers`` (table).
 """
 
@@ -17,7 +17,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smelter.quality_report import plain
-from smelter.results import DatasetPublished, DesignSolved, GateChecked, ModelRegistered, ModelTrained, find
+from smelter.results import (
+    DatasetPublished,
+    DesignSolved,
+    DriftChecked,
+    GateChecked,
+    ModelRegistered,
+    ModelTrained,
+    find,
+)
 
 LAYERS = ("landing", "bronze", "silver", "gold")
 UNCHANGED = "source unchanged: nothing new published"
@@ -68,6 +76,25 @@ def optimisation_rows(result: Any) -> list[dict]:
     ]
 
 
+def drift_lines(result: Any) -> list[str]:
+    """Markdown lines per drift check: the verdict, a row per feature and statistic with its threshold and
+    whether it flags, and where the full report is (the Prefect artifact's key and id, the MLflow run)."""
+    lines = []
+    for d in find(result, DriftChecked):
+        if d.drifted is None:
+            verdict = f"not compared: {d.note}"
+        else:
+            verdict = (f"**DRIFT** in {', '.join(d.flagged)}" if d.drifted else "no drift") + f" (baseline {d.note})"
+        lines += ["", f"## Drift: {d.model}", "", verdict + "."]
+        if d.statistics:
+            lines += ["", *markdown_table(d.statistics)]
+        where = [f"Prefect artifact `{d.artifact_key}`" + (f" (id `{d.artifact_id}`)" if d.artifact_id else "")]
+        where = (where if d.artifact_key else []) + ([f"MLflow monitoring run `{d.run_id}`"] if d.run_id else [])
+        if where:
+            lines += ["", "Full report: " + "; ".join(where) + "."]
+    return lines
+
+
 def markdown_table(rows: list[dict]) -> list[str]:
     """Markdown lines of a table: the first row's keys as the header, one line per row."""
     cell = lambda v: "" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v).replace("|", "\\|"))  # noqa: E731
@@ -103,6 +130,7 @@ def summary_markdown(flow_name: str, run_name: str, result: Any) -> str:
             "",
             "All columns per threshold: the table artifact `network-summary`.",
         ]
+    lines += drift_lines(result)
     run_ids = sorted({m.run_id for m in find(result, ModelTrained)})
     if run_ids:
         lines += ["", "MLflow run(s): " + ", ".join(f"`{r}`" for r in run_ids)]
@@ -121,6 +149,11 @@ def key_numbers(result: Any) -> list[dict]:
         {"section": "champion", "name": f"{r.model_name} v{r.version}", "value": r.promoted}
         for r in find(result, ModelRegistered)
         if r.registered
+    ]
+    out += [
+        {"section": "drift", "name": f"{d.model} drifted", "value": d.drifted}
+        for d in find(result, DriftChecked)
+        if d.drifted is not None
     ]
     if designs := find(result, DesignSolved):
         solved = [d for d in designs if d.objective is not None]

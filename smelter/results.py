@@ -81,6 +81,22 @@ class DesignSolved:
     seconds: float
 
 
+@dataclass(frozen=True)
+class DriftChecked:
+    """What a scoring run's drift monitor found: ``drifted`` (None: no baseline), the flagged features, one row
+    per feature and statistic (``feature``, ``statistic``, ``value``, ``threshold``, ``flagged``), the
+    monitoring run in MLflow, the Prefect artifact with the full report (key and id) and a note."""
+
+    model: str
+    drifted: bool | None
+    flagged: list[str] = field(default_factory=list)
+    run_id: str | None = None
+    note: str = ""
+    statistics: list[dict] = field(default_factory=list)
+    artifact_key: str | None = None
+    artifact_id: str | None = None
+
+
 def as_plain(value: Any) -> Any:
     """Results (dataclasses), dicts, lists and tuples -> plain dicts/lists of JSON-able values."""
     if is_dataclass(value) and not isinstance(value, type):

@@ -1,10 +1,17 @@
-"""Fit every learner on silver's rows: CATE per row, ATE with a bootstrap interval, errors, the chosen learner.
+"""Fit every learner on silver's rows: CATE per row, ATE with an interval, errors, the chosen learner.
 
-For each learner (:mod:`tasks.causal_effects.learners`): one fit on all rows gives the CATE per row and the
-ATE (their mean); ``n_bootstrap`` refits on resampled rows (within each arm, seeded, the same resamples for
-every learner and for the naive difference in means) give its pivot interval
-(:func:`~tasks.causal_effects.evaluate.bootstrap_interval`). With a true effect per row: PEHE and the ATE's
-error. Always: the held-out R-loss (learners, outcome mean and propensity fitted on the other rows).
+For each learner (:mod:`tasks.causal_effects.learners`) one fit on all rows gives the CATE per row. A
+``folds``-fold cross-fit (:func:`cross_fit`: per fold, the learners, the outcome mean m(x) and the propensity
+e(x) fitted on the other folds) gives out-of-fold predictions for every row, from which:
+
+- ``interval="aipw"`` (default): the ATE is the mean of the learner's AIPW scores and its interval the
+  influence-function one (:func:`~tasks.causal_effects.evaluate.mean_interval`);
+- ``interval="bootstrap"``: the ATE is the mean of the full-data CATE and its interval the pivot interval of
+  ``n_bootstrap`` refits on resampled rows (:func:`~tasks.causal_effects.evaluate.bootstrap_interval`);
+- always, the R-loss per learner.
+
+The naive difference in means gets the pivot interval of ``n_bootstrap`` resamples (within each arm, seeded;
+the same resamples as the learners' refits). With a true effect per row: PEHE and the ATE's error.
 
 The chosen learner (registered) has the lowest PEHE when the truth is known, else the lowest R-loss;
 ``criterion`` says which.
@@ -21,36 +28,45 @@ import pandas as pd
 from tasks.causal_effects.base_models import BaseModels
 from tasks.causal_effects.evaluate import (
     Interval,
+    aipw_scores,
     bootstrap_interval,
     bootstrap_rows,
-    holdout_mask,
+    crossfit_folds,
+    mean_interval,
     naive_difference,
     pehe,
     r_loss,
 )
-from tasks.causal_effects.learners import MetaLearner, learner_names, make_learner
+from tasks.causal_effects.learners import MetaLearner, learner_names, make_learner, predict_mean
 from tasks.causal_effects.schema import TRUTH, UNIT_ID, Roles
 
 NAIVE = "naive"
+INTERVALS = ("aipw", "bootstrap")
 
 
 @dataclass(frozen=True)
 class EffectConfig:
-    """Which learners on which base models; bootstrap replicates, interval level, R-loss hold-out share, seed.
-    Unknown learners or base models are an error when it is made."""
+    """Which learners on which base models; bootstrap replicates, interval level, seed, the learners' interval
+    (``"aipw"`` or ``"bootstrap"``) and cross-fitting folds. Unknown learners or base models are an error when
+    it is made."""
 
     learners: tuple[str, ...] = ("s", "t", "x")
     base: BaseModels = field(default_factory=BaseModels)
     n_bootstrap: int = 100
     level: float = 0.95
-    holdout: float = 0.25
     seed: int = 42
+    interval: str = "aipw"
+    folds: int = 5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "learners", tuple(learner_names(list(self.learners))))
         self.base.check()
         if self.n_bootstrap < 2:
             raise ValueError(f"n_bootstrap must be at least 2 for an interval, got {self.n_bootstrap}")
+        if self.interval not in INTERVALS:
+            raise ValueError(f"interval must be one of {INTERVALS}, got {self.interval!r}")
+        if self.folds < 2:
+            raise ValueError(f"folds must be at least 2 for cross-fitting, got {self.folds}")
 
 
 @dataclass(frozen=True)
@@ -104,33 +120,47 @@ def fit_learner(name: str, cfg: EffectConfig, d: Design, rows: np.ndarray | None
     return make_learner(name, cfg.base, d.binary_outcome).fit(x, t, y)
 
 
-def bootstrap_ates(cfg: EffectConfig, d: Design) -> dict[str, np.ndarray]:
-    """ATE per resample ({learner or "naive": (n_bootstrap,)}), every estimator on the same resamples."""
-    out: dict[str, list[float]] = {name: [] for name in (NAIVE, *cfg.learners)}
+@dataclass(frozen=True)
+class CrossFit:
+    """Out-of-fold predictions per row: outcome mean ``m``, propensity ``e`` and each learner's ``cate``."""
+
+    m: np.ndarray
+    e: np.ndarray
+    cate: dict[str, np.ndarray]
+
+
+def cross_fit(cfg: EffectConfig, d: Design) -> CrossFit:
+    """Per fold of :func:`~tasks.causal_effects.evaluate.crossfit_folds`: the outcome model (classifier for a
+    0/1 outcome), the propensity model and every learner fitted on the other folds predict this one's rows."""
+    fold = crossfit_folds(d.t, cfg.folds, cfg.seed + 1)
+    n = len(d.y)
+    m, e = np.empty(n), np.empty(n)
+    cate = {name: np.empty(n) for name in cfg.learners}
+    for k in range(cfg.folds):
+        fit, held = np.flatnonzero(fold != k), fold == k
+        outcome = cfg.base.make("classifier" if d.binary_outcome else "regressor").fit(d.x[fit], d.y[fit])
+        m[held] = predict_mean(outcome, d.x[held], d.binary_outcome)
+        e[held] = predict_mean(cfg.base.make("propensity").fit(d.x[fit], d.t[fit]), d.x[held], binary=True)
+        for name in cfg.learners:
+            cate[name][held] = fit_learner(name, cfg, d, fit).effect(d.x[held])
+    return CrossFit(m, e, cate)
+
+
+def bootstrap_ates(cfg: EffectConfig, d: Design, learners: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """ATE per resample ({"naive" or learner: (n_bootstrap,)}), every estimator on the same resamples; a
+    learner's ATE on a resample is the mean CATE of its refit."""
+    out: dict[str, list[float]] = {name: [] for name in (NAIVE, *learners)}
     for rows in bootstrap_rows(d.t, cfg.n_bootstrap, cfg.seed):
         out[NAIVE].append(naive_difference(d.t[rows], d.y[rows]))
-        for name in cfg.learners:
+        for name in learners:
             out[name].append(float(fit_learner(name, cfg, d, rows).effect(d.x[rows]).mean()))
     return {name: np.asarray(v) for name, v in out.items()}
 
 
-def selection_losses(cfg: EffectConfig, d: Design) -> dict[str, float]:
-    """Held-out R-loss per learner (learners, outcome mean and propensity fitted on the other rows)."""
-    held = holdout_mask(d.t, cfg.holdout, cfg.seed + 1)
-    fit = np.flatnonzero(~held)
-    outcome = cfg.base.make("classifier" if d.binary_outcome else "regressor").fit(d.x[fit], d.y[fit])
-    m = outcome.predict_proba(d.x[held])[:, 1] if d.binary_outcome else outcome.predict(d.x[held])
-    e = cfg.base.make("classifier").fit(d.x[fit], d.t[fit]).predict_proba(d.x[held])[:, 1]
-    return {
-        name: r_loss(d.y[held], d.t[held], m, e, fit_learner(name, cfg, d, fit).effect(d.x[held]))
-        for name in cfg.learners
-    }
-
-
 def estimate_effects(cfg: EffectConfig, d: Design) -> Estimates:
-    """Fit, bootstrap, score and choose (see the module docstring)."""
-    replicates = bootstrap_ates(cfg, d)
-    losses = selection_losses(cfg, d)
+    """Fit, cross-fit, interval, score and choose (see the module docstring)."""
+    cf = cross_fit(cfg, d)
+    replicates = bootstrap_ates(cfg, d, cfg.learners if cfg.interval == "bootstrap" else ())
     true_ate = float(d.truth.mean()) if d.truth is not None else None
     results = {}
     for name in cfg.learners:
@@ -138,8 +168,11 @@ def estimate_effects(cfg: EffectConfig, d: Design) -> Estimates:
         learner = fit_learner(name, cfg, d)
         cate = learner.effect(d.x)
         seconds = time.perf_counter() - started
-        ate = bootstrap_interval(float(cate.mean()), replicates[name], cfg.level)
-        result = LearnerResult(name, learner, cate, ate, losses[name], seconds)
+        if cfg.interval == "aipw":
+            ate = mean_interval(aipw_scores(d.y, d.t, cf.m, cf.e, cf.cate[name]), cfg.level)
+        else:
+            ate = bootstrap_interval(float(cate.mean()), replicates[name], cfg.level)
+        result = LearnerResult(name, learner, cate, ate, r_loss(d.y, d.t, cf.m, cf.e, cf.cate[name]), seconds)
         if d.truth is not None and true_ate is not None:
             result.pehe, result.ate_error = pehe(cate, d.truth), abs(ate.estimate - true_ate)
         results[name] = result

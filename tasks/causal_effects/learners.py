@@ -9,8 +9,8 @@ A learner fits on ``x`` (n x p floats), a binary treatment ``t`` (0/1) and an ou
   model per arm fits those, and the propensity e(x) blends them: effect = e(x) tau0(x) + (1 - e(x)) tau1(x).
 
 Every model inside a learner comes from :class:`~tasks.causal_effects.base_models.BaseModels`: outcome models
-of a binary outcome and the propensity are its classifier (their ``predict_proba``), everything else its
-regressor. Framework-free: logged with the registered model.
+of a binary outcome are its classifier, the propensity its propensity model (both by ``predict_proba``),
+everything else its regressor. Framework-free: logged with the registered model.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from tasks.causal_effects.base_models import BaseModels
 
 
-def _predict_mean(model: Any, x: np.ndarray, binary: bool) -> np.ndarray:
+def predict_mean(model: Any, x: np.ndarray, binary: bool) -> np.ndarray:
     """E[y | x]: the probability of class 1 for a classifier, else the prediction."""
     if binary:
         return np.asarray(model.predict_proba(x))[:, 1]
@@ -41,7 +41,7 @@ class MetaLearner:
         return self.base.make("classifier" if self.binary_outcome else "regressor").fit(x, y)
 
     def _mean(self, model: Any, x: np.ndarray) -> np.ndarray:
-        return _predict_mean(model, x, self.binary_outcome)
+        return predict_mean(model, x, self.binary_outcome)
 
     def fit(self, x: np.ndarray, t: np.ndarray, y: np.ndarray) -> MetaLearner:
         raise NotImplementedError
@@ -93,11 +93,11 @@ class XLearner(TLearner):
         imputed0 = self._mean(self.model1_, x[~treated]) - y[~treated]
         self.tau1_ = self.base.make("regressor").fit(x[treated], imputed1)
         self.tau0_ = self.base.make("regressor").fit(x[~treated], imputed0)
-        self.propensity_ = self.base.make("classifier").fit(x, t)
+        self.propensity_ = self.base.make("propensity").fit(x, t)
         return self
 
     def effect(self, x: np.ndarray) -> np.ndarray:
-        e = _predict_mean(self.propensity_, x, binary=True)
+        e = predict_mean(self.propensity_, x, binary=True)
         return e * np.asarray(self.tau0_.predict(x), dtype=float) + (1 - e) * np.asarray(
             self.tau1_.predict(x), dtype=float
         )

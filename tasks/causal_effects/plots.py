@@ -45,8 +45,8 @@ def effects_figure(est: Estimates, truth: np.ndarray | None):
 
 
 def ate_figure(est: Estimates):
-    """The ATE of each learner and of the naive difference in means (dots) with their intervals (bars, the
-    bootstrap's bias removed: not always around the dot); the true ATE dashed."""
+    """The ATE of each learner and of the naive difference in means (dots) with their intervals (bars; a
+    bootstrap interval has the bootstrap's bias removed: not always around the dot); the true ATE dashed."""
     rows = [(NAIVE, est.naive), *((f"{n.upper()}-learner", r.ate) for n, r in est.learners.items())]
     fig, axes = _figure(1, 1, (6, 0.6 * len(rows) + 1.5))
     ax = axes[0, 0]
@@ -58,6 +58,7 @@ def ate_figure(est: Estimates):
         ax.axvline(est.true_ate, color="tab:red", ls="--", lw=1, label=f"true ATE {est.true_ate:.3g}")
         ax.legend(fontsize=8)
     ax.set_yticks(range(len(rows)), [label for label, _ in rows])
-    ax.set_xlabel(f"average effect ({rows[0][1].level:.0%} bootstrap interval)")
+    methods = " / ".join(dict.fromkeys(interval.method for _, interval in rows))
+    ax.set_xlabel(f"average effect ({rows[0][1].level:.0%} intervals: {methods})")
     fig.tight_layout()
     return fig

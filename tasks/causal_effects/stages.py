@@ -79,7 +79,7 @@ def refine_observations_stage(settings: Settings, roles: Roles) -> DatasetPublis
 
 @task(name=P.task("estimate-effects"), cache_policy=NO_CACHE, timeout_seconds=3600)
 def estimate_effects_stage(settings: Settings, roles: Roles, cfg: EffectConfig) -> Estimates:
-    """Fit every learner on silver, bootstrap their ATEs, score them, choose one (nothing published)."""
+    """Fit every learner on silver, cross-fit and interval their ATEs, score them, choose one (nothing published)."""
     silver = Lake.of(settings).read_pandas(SILVER_CAUSAL_OBSERVATIONS)
     est = estimate_effects(cfg, Design.of(silver, roles, binary_outcome(silver, roles)))
     print(f"chosen: {est.best}-learner by {est.criterion}")

@@ -1,7 +1,7 @@
 """The estimation in MLflow: one run per estimation, the chosen learner registered behind the champion rule.
 
 ``track_effects`` logs to the experiment ``causal-effects``: parameters (roles, learners, base models,
-bootstrap, data versions), per learner ``ate_<l>`` with ``_lower``/``_upper``/``_se``, ``r_loss_<l>`` and, with
+interval, data versions), per learner ``ate_<l>`` with ``_lower``/``_upper``/``_se``, ``r_loss_<l>`` and, with
 a known truth, ``pehe_<l>`` and ``ate_error_<l>``; the same for the naive difference (``ate_naive`` ...);
 ``true_ate``; the table ``estimates/ate.json``; the figures ``plots/effects.png`` and ``plots/ate_intervals.png``;
 and the chosen learner as a pyfunc (:class:`~tasks.causal_effects.model.CausalEffectModel`, its own code).
@@ -42,6 +42,7 @@ PORTABLE = [  # logged with the model
 def _row(name: str, ate: Interval, true_ate: float | None, **more) -> dict:
     return {
         "estimator": name,
+        "interval": ate.method,
         "ate": ate.estimate,
         "bias": ate.bias,
         "se": ate.se,
@@ -54,8 +55,8 @@ def _row(name: str, ate: Interval, true_ate: float | None, **more) -> dict:
 
 
 def summary_table(est: Estimates) -> pd.DataFrame:
-    """One row per estimator (the naive difference first): ATE, bootstrap bias and se, interval, error, PEHE,
-    R-loss, fit seconds, chosen."""
+    """One row per estimator (the naive difference first): interval method, ATE, bootstrap bias and se,
+    interval, error, PEHE, R-loss, fit seconds, chosen."""
     rows = [_row(NAIVE, est.naive, est.true_ate)]
     rows += [
         _row(n, r.ate, est.true_ate, pehe=r.pehe, r_loss=r.r_loss, fit_seconds=r.fit_seconds, chosen=n == est.best)
@@ -110,6 +111,7 @@ def track_effects(
                 "learners": ",".join(cfg.learners),
                 "base_regressor": cfg.base.regressor,
                 "base_classifier": cfg.base.classifier,
+                "base_propensity": cfg.base.propensity,
                 **asdict(roles),
                 "features": ",".join(roles.features),
                 "binary_outcome": est.binary_outcome,

@@ -42,6 +42,15 @@ class Thresholds:
     psi: float = 0.2
     loglik_drop: float = 1.0  # nats per row
 
+    def ks_flags(self, ks: float, p: float) -> bool:
+        return ks > self.ks and p < self.ks_p
+
+    def psi_flags(self, value: float) -> bool:
+        return value > self.psi
+
+    def loglik_flags(self, drop: float) -> bool:
+        return drop > self.loglik_drop
+
 
 @dataclass(frozen=True)
 class FeatureDrift:
@@ -121,7 +130,7 @@ def categorical_drift(p: FeatureProfile, values: pd.Series, th: Thresholds) -> F
     shares = {str(k): float(v) for k, v in present.value_counts(normalize=True).items()}
     value = psi(p.frequencies, shares)
     unseen = float(sum(v for k, v in shares.items() if k not in p.frequencies))
-    flagged = value > th.psi
+    flagged = th.psi_flags(value)
     reasons = [f"PSI {value:.3g} > {th.psi}"] if flagged else []
     return FeatureDrift(p.name, p.kind, len(present), psi=value, unseen_share=unseen, flagged=flagged, reasons=reasons)
 
@@ -139,13 +148,13 @@ def numeric_drift(p: FeatureProfile, values: pd.Series, th: Thresholds) -> Featu
         return FeatureDrift(p.name, p.kind, len(arr), reasons=["no values to compare"])
     test = ks_2samp(np.asarray(p.sample), arr)
     ks, ks_p = float(test.statistic), float(test.pvalue)
-    reasons = [f"KS {ks:.3g} > {th.ks} (p {ks_p:.2g})"] if ks > th.ks and ks_p < th.ks_p else []
+    reasons = [f"KS {ks:.3g} > {th.ks} (p {ks_p:.2g})"] if th.ks_flags(ks, ks_p) else []
     fit = p.fitted()
     batch_ll = drop = None
     if fit is not None and p.mean_loglik is not None:
         batch_ll = float(np.mean(np.maximum(fit.logdensity(arr), LOG_FLOOR)))
         drop = p.mean_loglik - batch_ll
-        if drop > th.loglik_drop:
+        if th.loglik_flags(drop):
             reasons.append(f"log-likelihood drop {drop:.3g} > {th.loglik_drop} nats/row under {fit.family}")
     return FeatureDrift(
         p.name, p.kind, len(arr), ks=ks, ks_p=ks_p, train_loglik=p.mean_loglik, batch_loglik=batch_ll,

@@ -1,4 +1,5 @@
-"""A drift report as markdown (the ``drift-report`` Prefect artifact)."""
+"""A drift report as markdown (the ``drift-report`` Prefect artifact), and its statistics as rows for the
+scoring run's summary."""
 
 from __future__ import annotations
 
@@ -46,3 +47,24 @@ def drift_markdown(report: DriftReport, source: str, run_id: str | None = None) 
 
 def no_baseline_markdown(model: str, note: str, source: str) -> str:
     return f"# Drift report: {model}\n\n{note}. Batch: {source}. Nothing compared."
+
+
+def statistic_rows(report: DriftReport) -> list[dict]:
+    """One row per feature and flagging statistic (KS and log-likelihood drop for numeric features, PSI for
+    categories): ``feature``, ``statistic``, ``value`` (4 significant digits), ``threshold``, ``flagged``."""
+    th = report.thresholds
+
+    def row(feature: str, statistic: str, value: float, threshold: str, flagged: bool) -> dict:
+        return {"feature": feature, "statistic": statistic, "value": float(f"{value:.4g}"),
+                "threshold": threshold, "flagged": "yes" if flagged else "no"}  # fmt: skip
+
+    rows = []
+    for f in report.features:
+        if f.ks is not None and f.ks_p is not None:
+            rows.append(row(f.name, "KS", f.ks, f"> {th.ks} with p < {th.ks_p}", th.ks_flags(f.ks, f.ks_p)))
+        if f.loglik_drop is not None:
+            drop, limit = f.loglik_drop, f"> {th.loglik_drop}"
+            rows.append(row(f.name, "log-likelihood drop (nats/row)", drop, limit, th.loglik_flags(drop)))
+        if f.psi is not None:
+            rows.append(row(f.name, "PSI", f.psi, f"> {th.psi}", th.psi_flags(f.psi)))
+    return rows

@@ -7,8 +7,6 @@ report to MLflow (:mod:`tasks.monitoring.track`) and emits ``smelter.drift.detec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -18,27 +16,17 @@ from smelter.events import emit_drift_detected
 from smelter.hooks import retry_transient
 from smelter.lake import Lake
 from smelter.registry import resolve
+from smelter.results import DriftChecked
 from smelter.settings import Settings
 from smelter.tracking import configure_mlflow
 from tasks.common.score_inputs import describe_input, held_out, input_batches
 from tasks.monitoring.drift import check_batch_columns, drift_report
-from tasks.monitoring.report import drift_markdown, no_baseline_markdown
+from tasks.monitoring.report import drift_markdown, no_baseline_markdown, statistic_rows
 from tasks.monitoring.specs import monitored_rows
 from tasks.monitoring.track import load_profile, log_drift_run
 
 MONITOR_ROWS = 100_000  # a larger batch is compared through a seeded sample of this many rows
 ARTIFACT_KEY = "drift-report"
-
-
-@dataclass(frozen=True)
-class DriftChecked:
-    """What the monitor found: ``drifted`` (None: no baseline), flagged features, the monitoring run, a note."""
-
-    model: str
-    drifted: bool | None
-    flagged: list[str] = field(default_factory=list)
-    run_id: str | None = None
-    note: str = ""
 
 
 @task(name="monitoring.check-batch-columns", cache_policy=NO_CACHE, retry_condition_fn=retry_transient)
@@ -90,16 +78,19 @@ def monitor_drift_stage(
     given = describe_input(lake, input_path, default_input)
     baseline = load_profile(settings, resolved.name, resolved.version, resolved.run_id)
     if baseline.profile is None:
-        create_markdown_artifact(markdown=no_baseline_markdown(resolved.uri, baseline.note, given["source"]),
-                                 key=ARTIFACT_KEY, description=f"Drift of {resolved.uri}")  # fmt: skip
-        return DriftChecked(resolved.name, None, note=baseline.note)
+        artifact = create_markdown_artifact(markdown=no_baseline_markdown(resolved.uri, baseline.note, given["source"]),
+                                            key=ARTIFACT_KEY, description=f"Drift of {resolved.uri}")  # fmt: skip
+        return DriftChecked(
+            resolved.name, None, note=baseline.note, artifact_key=ARTIFACT_KEY, artifact_id=str(artifact)
+        )
     batch = sampled_batch(lake, given, default_input, MONITOR_ROWS)
     check_batch_columns(baseline.profile, batch.columns, given["source"])
     batch = monitored_rows(resolved.name, mlflow.pyfunc.load_model(resolved.uri), batch)
     report = drift_report(baseline.profile, batch, source=given["source"])
     run_id = log_drift_run(settings, report, resolved.uri, given["source"])
-    create_markdown_artifact(markdown=drift_markdown(report, given["source"], run_id), key=ARTIFACT_KEY,
-                             description=f"Drift of {given['source']} against {resolved.uri}")  # fmt: skip
+    artifact = create_markdown_artifact(markdown=drift_markdown(report, given["source"], run_id), key=ARTIFACT_KEY,
+                                        description=f"Drift of {given['source']} against {resolved.uri}")  # fmt: skip
     if report.drifted:
         emit_drift_detected(resolved.name, resolved.version, report.flagged, run_id)
-    return DriftChecked(resolved.name, report.drifted, report.flagged, run_id, baseline.note)
+    return DriftChecked(resolved.name, report.drifted, report.flagged, run_id, baseline.note,
+                        statistic_rows(report), ARTIFACT_KEY, str(artifact))  # fmt: skip

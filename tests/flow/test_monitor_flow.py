@@ -1,5 +1,6 @@
 """End to end: every demand scoring run checks the batch's columns before scoring and reports drift after it
-(Prefect artifact ``drift-report``, an MLflow run in ``demand-forecast-monitoring`` linked to the version)."""
+(Prefect artifact ``drift-report``, an MLflow run in ``demand-forecast-monitoring`` linked to the version, a
+drift section in the run's summary)."""
 
 import json
 
@@ -16,6 +17,7 @@ from tests.scoring_models import register_forecaster, tiny_features
 
 def test_scoring_reports_drift_and_rejects_a_column_training_never_had(flow_settings, tmp_path):
     import mlflow
+    from prefect.artifacts import Artifact
 
     from flows.demand_forecast import demand_forecast_score
 
@@ -34,6 +36,11 @@ def test_scoring_reports_drift_and_rejects_a_column_training_never_had(flow_sett
     train.assign(population=train["population"] * 20).to_parquet(path)  # a shifted population
     shifted = demand_forecast_score(input_path=str(path))["drift"]
     assert shifted.drifted is True and shifted.flagged == ["population"]
+    summary = Artifact.get("demand-forecast-score-summary").data  # what a user sees of the run
+    assert "## Drift: demand-forecast" in summary and "**DRIFT** in population" in summary
+    assert "| population | KS |" in summary and "| > 0.1 with p < 0.01 | yes |" in summary
+    assert f"Prefect artifact `drift-report` (id `{shifted.artifact_id}`)" in summary
+    assert str(Artifact.get("drift-report").id) == shifted.artifact_id
     run = mlflow.get_run(shifted.run_id)
     assert run.data.tags["model_version"] == "1" and run.data.tags["model_name"] == "demand-forecast"
     assert run.data.metrics["population.ks"] > 0.9 and run.data.metrics["drifted"] == 1.0

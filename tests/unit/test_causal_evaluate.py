@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 from tasks.causal_effects.evaluate import (
+    aipw_scores,
     bootstrap_interval,
     bootstrap_rows,
-    holdout_mask,
+    crossfit_folds,
+    mean_interval,
     naive_difference,
     pehe,
     r_loss,
@@ -48,7 +50,29 @@ def test_bootstrap_resamples_within_arms_and_is_seeded():
     assert any(len(set(r.tolist())) < 10 for r in first)  # with replacement
 
 
-def test_holdout_takes_a_share_of_each_arm():
+def test_crossfit_folds_deal_each_arm_round_the_folds_and_are_seeded():
     t = np.array([0] * 80 + [1] * 20)
-    mask = holdout_mask(t, 0.25, seed=0)
-    assert mask[t == 0].sum() == 20 and mask[t == 1].sum() == 5
+    fold = crossfit_folds(t, 5, seed=0)
+    assert np.array_equal(fold, crossfit_folds(t, 5, seed=0)) and not np.array_equal(fold, crossfit_folds(t, 5, 1))
+    assert [(fold[t == 0] == k).sum() for k in range(5)] == [16] * 5
+    assert [(fold[t == 1] == k).sum() for k in range(5)] == [4] * 5
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        crossfit_folds(t, 1, seed=0)
+
+
+def test_aipw_scores_correct_a_wrong_effect_with_the_residuals():
+    y, t = np.array([3.0, 1.0]), np.array([1, 0])
+    m, e = np.array([2.0, 2.0]), np.full(2, 0.5)
+    # the treated row is 1 above m, the control 1 below: the effect is 2 whatever the learner says
+    for wrong in (0.0, 5.0):
+        np.testing.assert_allclose(aipw_scores(y, t, m, e, np.full(2, wrong)), [2.0, 2.0])
+    extreme = aipw_scores(y, t, m, np.array([0.0, 1.0]), np.zeros(2))  # clipped to 0.01 and 0.99
+    np.testing.assert_allclose(extreme, [100.0, 100.0])
+
+
+def test_mean_interval_is_the_mean_plus_minus_z_standard_errors():
+    ci = mean_interval(np.array([1.0, 2.0, 3.0, 4.0]), 0.95)  # sd 1.290994, se 0.645497
+    assert ci.estimate == 2.5 and ci.se == pytest.approx(0.645497, rel=1e-6) and ci.method == "aipw"
+    assert ci.lower == pytest.approx(2.5 - 1.265151, abs=1e-6) and ci.upper == pytest.approx(2.5 + 1.265151, abs=1e-6)
+    with pytest.raises(ValueError, match="level"):
+        mean_interval(np.ones(4), 1.5)

@@ -11,6 +11,7 @@ import pytest
 
 from tasks.monitoring.baseline import TrainingProfile, training_profile
 from tasks.monitoring.drift import UnknownColumnError, drift_report, psi
+from tasks.monitoring.report import statistic_rows
 
 
 def frame(n: int, seed: int, shift: float = 0.0, states=("Ohio", "Texas", "Utah"), p=(0.5, 0.3, 0.2)) -> pd.DataFrame:
@@ -47,6 +48,22 @@ def test_shifted_numeric_feature_is_flagged_by_ks_and_likelihood(profile):
     assert population.ks > 0.9 and population.ks_p < 1e-6
     assert population.loglik_drop > 1.0
     assert report.metrics()["population.ks"] == pytest.approx(population.ks)
+
+
+def test_statistic_rows_say_which_statistic_flags_against_which_threshold(profile):
+    rows = statistic_rows(drift_report(profile, frame(500, 3, shift=2.0)))
+    by = {(r["feature"], r["statistic"]): r for r in rows}
+    assert set(by) == {
+        ("state", "PSI"),
+        ("population", "KS"),
+        ("population", "log-likelihood drop (nats/row)"),
+        ("month", "KS"),
+        ("month", "log-likelihood drop (nats/row)"),
+    }
+    assert by["population", "KS"]["flagged"] == "yes" and by["population", "KS"]["threshold"] == "> 0.1 with p < 0.01"
+    assert by["population", "log-likelihood drop (nats/row)"]["flagged"] == "yes"
+    assert by["state", "PSI"]["flagged"] == "no" and by["state", "PSI"]["threshold"] == "> 0.2"
+    assert by["month", "KS"]["flagged"] == "no" and by["month", "KS"]["value"] < 0.1
 
 
 def test_changed_category_mix_is_flagged_by_psi(profile):

@@ -6,7 +6,15 @@ import json
 
 from smelter.artifacts import artifact_key, dataset_rows, decisions, key_numbers, metric_rows, summary_markdown
 from smelter.hooks import DEFAULT_ADVICE, advice, failure_summary
-from smelter.results import DatasetPublished, DesignSolved, GateChecked, ModelRegistered, ModelTrained, as_plain
+from smelter.results import (
+    DatasetPublished,
+    DesignSolved,
+    DriftChecked,
+    GateChecked,
+    ModelRegistered,
+    ModelTrained,
+    as_plain,
+)
 
 REFINE = {
     "bronze": [
@@ -40,6 +48,26 @@ SCORES = {
         "gold/demand_predictions", "v7", 15, detail="model demand-forecast v4, engine pandas"
     )
 }
+
+DRIFT = DriftChecked(
+    "demand-forecast",
+    True,
+    ["population"],
+    "m7",
+    "logged at training",
+    [
+        {
+            "feature": "population",
+            "statistic": "KS",
+            "value": 0.97,
+            "threshold": "> 0.1 with p < 0.01",
+            "flagged": "yes",
+        },
+        {"feature": "state", "statistic": "PSI", "value": 0.01, "threshold": "> 0.2", "flagged": "no"},
+    ],
+    "drift-report",
+    "a1b2",
+)
 
 
 def test_dataset_rows_orders_layers_and_says_what_happened():
@@ -89,6 +117,25 @@ def test_summary_markdown_has_every_section_that_applies():
     assert "| 50 | optimal | 700 | 0 | 2 |" in network and "network-summary" in network
     assert "| gold | network_legs | v5 | 14 |" in network
     assert "quality gate" not in network and "## Model metrics" not in network
+
+
+def test_a_scoring_run_summary_has_the_drift_section():
+    text = summary_markdown(
+        "demand-forecast-score", "score @ x", {"predictions": SCORES["predictions"], "drift": DRIFT}
+    )
+    drift = text[text.index("## Drift: demand-forecast") :]
+    assert "**DRIFT** in population (baseline logged at training)." in drift
+    assert "| feature | statistic | value | threshold | flagged |" in drift
+    assert (
+        "| population | KS | 0.97 | > 0.1 with p < 0.01 | yes |" in drift
+        and "| state | PSI | 0.01 | > 0.2 | no |" in drift
+    )
+    assert "Full report: Prefect artifact `drift-report` (id `a1b2`); MLflow monitoring run `m7`." in drift
+    quiet = DriftChecked("heart-risk", None, note="no baseline: heart-risk v2 has no training run",
+                         artifact_key="drift-report")  # fmt: skip
+    assert "not compared: no baseline: heart-risk v2 has no training run." in summary_markdown("s", "r", [quiet])
+    assert "## Drift" not in summary_markdown("s", "r", SCORES)
+    assert {"section": "drift", "name": "demand-forecast drifted", "value": True} in key_numbers({"d": DRIFT})
 
 
 def test_key_numbers_are_plain_rows():
