@@ -1,6 +1,7 @@
 """Do the causal pipeline's ATE intervals cover the truth? A seed sweep on the store simulation, one table.
 
     python -m bench.causal_coverage [--rows 2000] [--seeds 1-10] [--intervals aipw,bootstrap] [--n-bootstrap 20]
+        [--propensity logistic]
 
 Per seed, per scenario, per interval method: :func:`tasks.causal_effects.estimate.estimate_effects` on
 the simulation of that seed (:mod:`tasks.causal_effects.sources`, confounded promotion) with the effect
@@ -18,6 +19,7 @@ import time
 import numpy as np
 
 from bench.measure import print_table
+from tasks.causal_effects.base_models import LOGISTIC, BaseModels
 from tasks.causal_effects.estimate import NAIVE, Design, EffectConfig, Estimates, estimate_effects
 from tasks.causal_effects.schema import resolve_roles
 from tasks.causal_effects.sources import Simulation, simulate_stores
@@ -33,21 +35,26 @@ def seeds_of(text: str) -> list[int]:
     return [int(v) for v in text.split(",")]
 
 
-def estimate(rows: int, seed: int, no_effect: bool, interval: str, n_bootstrap: int) -> tuple[Estimates, float]:
-    """One estimation on the seed's stores; and its wall seconds."""
+def estimate(
+    rows: int, seed: int, no_effect: bool, interval: str, n_bootstrap: int, propensity: str = LOGISTIC
+) -> tuple[Estimates, float]:
+    """One estimation on the seed's stores (LightGBM learners, ``propensity`` model); and its wall seconds."""
     df = simulate_stores(Simulation(rows=rows, seed=seed, no_effect=no_effect))
     d = Design.of(df, resolve_roles(list(df.columns), "promotion", "sales", None))
     started = time.perf_counter()
-    est = estimate_effects(EffectConfig(n_bootstrap=n_bootstrap, seed=seed, interval=interval), d)
+    base = BaseModels(seed=seed, propensity=propensity)
+    est = estimate_effects(EffectConfig(base=base, n_bootstrap=n_bootstrap, seed=seed, interval=interval), d)
     return est, time.perf_counter() - started
 
 
-def coverage_rows(rows: int, seeds: list[int], intervals: list[str], n_bootstrap: int) -> list[list]:
+def coverage_rows(
+    rows: int, seeds: list[int], intervals: list[str], n_bootstrap: int, propensity: str = LOGISTIC
+) -> list[list]:
     """One row per scenario, interval method and estimator (see the module docstring)."""
     out = []
     for scenario, no_effect in SCENARIOS.items():
         for interval in intervals:
-            runs = [estimate(rows, seed, no_effect, interval, n_bootstrap) for seed in seeds]
+            runs = [estimate(rows, seed, no_effect, interval, n_bootstrap, propensity) for seed in seeds]
             wall = float(np.mean([seconds for _, seconds in runs]))
             for name in (NAIVE, *runs[0][0].learners):
                 ates = [est.naive if name == NAIVE else est.learners[name].ate for est, _ in runs]
@@ -66,13 +73,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="1-10")
     parser.add_argument("--intervals", default="aipw,bootstrap")
     parser.add_argument("--n-bootstrap", type=int, default=20)
+    parser.add_argument("--propensity", default=LOGISTIC, help="the propensity model: logistic, lightgbm, a.b.Class")
     args = parser.parse_args(argv)
     seeds = seeds_of(args.seeds)
     print_table(
         f"ATE interval coverage, store simulation ({args.rows} rows, seeds {args.seeds}, 95 % intervals, "
-        f"LightGBM learners, logistic propensity; bootstrap: {args.n_bootstrap} refits)",
+        f"LightGBM learners, {args.propensity} propensity; bootstrap: {args.n_bootstrap} refits)",
         ["scenario", "interval", "estimator", "covers truth", "half-width", "mean error", "wall_s"],
-        coverage_rows(args.rows, seeds, args.intervals.split(","), args.n_bootstrap),
+        coverage_rows(args.rows, seeds, args.intervals.split(","), args.n_bootstrap, args.propensity),
     )
 
 

@@ -21,7 +21,7 @@ def run_all(
     demand: bool = True, heart: bool = True, network: bool = True, causal: bool = True, profile: bool = True
 ) -> dict:
     """Demand forecast (refine, train, score), heart-disease risk (train, score), network design, causal effects
-    (the store simulation, 2,000 rows, 30 bootstrap replicates), then the data profile of the gold tables
+    (the store simulation, 2,000 rows, AIPW intervals, 30 bootstrap replicates for the naive difference), then the data profile of the gold tables
     (needs gold/demand_features and gold/heart_features)."""
     results: dict = {}
     if demand:

@@ -39,6 +39,7 @@ def test_simulation_to_gold_mlflow_and_registry(flow_settings):
     client = MlflowClient()
     run = client.get_run(result["trained"].run_id)
     assert run.data.params["chosen_learner"] == chosen and run.data.params["criterion"] == "pehe"
+    assert (run.data.params["interval"], run.data.params["base_propensity"]) == ("aipw", "logistic")
     assert run.data.params["gold_version"] == result["gold"].version
     logged = {f.path for folder in ("plots", "estimates") for f in client.list_artifacts(run.info.run_id, folder)}
     assert {"plots/effects.png", "plots/ate_intervals.png", "estimates/ate.json"} <= logged

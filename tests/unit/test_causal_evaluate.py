@@ -76,3 +76,12 @@ def test_mean_interval_is_the_mean_plus_minus_z_standard_errors():
     assert ci.lower == pytest.approx(2.5 - 1.265151, abs=1e-6) and ci.upper == pytest.approx(2.5 + 1.265151, abs=1e-6)
     with pytest.raises(ValueError, match="level"):
         mean_interval(np.ones(4), 1.5)
+
+
+def test_effect_config_names_a_bad_interval_or_fold_count():
+    from tasks.causal_effects.estimate import EffectConfig
+
+    with pytest.raises(ValueError, match=r"interval must be one of \('aipw', 'bootstrap'\), got 'jackknife'"):
+        EffectConfig(interval="jackknife")
+    with pytest.raises(ValueError, match="folds must be at least 2"):
+        EffectConfig(folds=1)

@@ -51,6 +51,18 @@ def test_lightgbm_is_the_default_and_takes_the_seed():
     assert forest.get_params()["random_state"] == 3
 
 
+def test_the_default_propensity_is_a_standardised_logistic_regression():
+    propensity = BaseModels(seed=5).make("propensity")
+    assert [type(step).__name__ for step in propensity] == ["StandardScaler", "LogisticRegression"]
+    rng = np.random.default_rng(0)
+    x = rng.normal(1000.0, 100.0, size=(400, 1))  # unscaled features
+    truth = 1 / (1 + np.exp(-(x[:, 0] - 1000.0) / 100.0))
+    e = propensity.fit(x, rng.binomial(1, truth)).predict_proba(x)[:, 1]
+    assert np.abs(e - truth).max() < 0.1
+    with pytest.raises(BaseModelError, match="'logistic' \\(a classifier\\)"):
+        BaseModels(regressor="logistic").check()
+
+
 @pytest.mark.parametrize(
     ("name", "kind", "words"),
     [
