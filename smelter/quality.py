@@ -184,14 +184,16 @@ def validate_spark(
     examples: int = EXAMPLES,
     via_pandas: bool = False,
     aggregates: bool = False,
+    totals: dict[str, Any] | None = None,
 ) -> QualityReport:
     """Run ``suite`` on a Spark frame, in Spark (cache ``sdf`` first: each expectation is a Spark job).
 
     ``via_pandas``: collect with ``toPandas`` (date columns as datetime64) and validate in pandas instead,
     several times faster for laptop-size frames. ``aggregates``: compute the expectations Smelter's suites
     use on Spark-side aggregates (:mod:`smelter.quality_spark`: one job for every row-wise check, one per
-    key), GX in Spark for the others: for frames too big for a job per expectation. Example rows are
-    labelled by ``row_id`` when present.
+    key), GX in Spark for the others: for frames too big for a job per expectation; ``totals``: the row-wise
+    aggregates observed while the frame was written (:func:`smelter.quality_spark.totals`), so no job
+    recomputes them. Example rows are labelled by ``row_id`` when present.
     """
     if aggregates:
         from smelter import quality_spark
@@ -200,7 +202,7 @@ def validate_spark(
             rest = build_suite(suite.name, expectations)
             return _validate("spark", frame, rest, dataset_name, source, None, row_id, examples).results
 
-        return quality_spark.validate(sdf, suite, dataset_name, source, row_id, examples, in_gx)
+        return quality_spark.validate(sdf, suite, dataset_name, source, row_id, examples, in_gx, totals)
     if via_pandas:
         frame = _to_pandas(sdf)
         return _validate(

@@ -127,23 +127,42 @@ def _examples(rows: SparkDataFrame, row_id: str, examples: int) -> list[dict[str
     return [{"row": plain(v.get(row_id)), "by": row_id if row_id in v else "index", "values": plain(v)} for v in found]
 
 
-def _row_wise(checks: list[Check], sdf: SparkDataFrame, row_id: str, examples: int) -> tuple[int, list]:
-    """The rows of ``sdf`` and the outcome of each row-wise check: one aggregation job for all of them."""
+def totals(suite, columns: list[str]) -> list[Column]:
+    """The aggregates the row-wise checks of ``suite`` need over a frame of ``columns``: ``rows`` and a
+    ``bad_<i>`` count per translated row-wise expectation ``i`` (its index in the suite) whose columns
+    exist. For ``DataFrame.observe``: computed by the job that writes the frame, not by a job of its own."""
     from pyspark.sql import functions as F
 
-    missing = {i: [c for c in ch.columns if c not in sdf.columns] for i, ch in enumerate(checks)}
-    counted = [i for i in range(len(checks)) if not missing[i]]
-    sums = [F.sum(F.when(_bad(checks[i]), 1).otherwise(0)).alias(f"bad_{i}") for i in counted]
-    totals = sdf.agg(F.count(F.lit(1)).alias("rows"), *sums).collect()[0].asDict()
-    rows = int(totals["rows"])
-    outcomes = []
-    for i, check in enumerate(checks):
+    sums = []
+    for i, expectation in enumerate(suite.expectations):
+        check = _check(expectation)
+        if translatable(expectation) and check.kind in ROW_WISE and set(check.columns) <= set(columns):
+            sums.append(F.sum(F.when(_bad(check), 1).otherwise(0)).alias(f"bad_{i}"))
+    return [F.count(F.lit(1)).alias("rows"), *sums]
+
+
+def _row_wise(
+    checks: dict[int, Check], sdf: SparkDataFrame, row_id: str, examples: int, known: dict[str, Any] | None
+) -> tuple[int, dict[int, ExpectationOutcome]]:
+    """The rows of ``sdf`` and the outcome of each row-wise check (keyed by its index in the suite): from
+    the ``known`` totals (:func:`totals`, observed while the frame was written), else one aggregation job
+    for all of them. Example rows of a failed check are read from ``sdf``."""
+    from pyspark.sql import functions as F
+
+    missing = {i: [c for c in ch.columns if c not in sdf.columns] for i, ch in checks.items()}
+    if known is None:
+        sums = [F.sum(F.when(_bad(ch), 1).otherwise(0)).alias(f"bad_{i}") for i, ch in checks.items() if not missing[i]]
+        known = sdf.agg(F.count(F.lit(1)).alias("rows"), *sums).collect()[0].asDict()
+    rows = int(known["rows"])
+    outcomes = {}
+    for i, check in checks.items():
         if missing[i]:
-            outcomes.append(check.outcome(False, error=f"column(s) {missing[i]} not in the data ({sdf.columns})"))
+            error = f"column(s) {missing[i]} not in the data ({sdf.columns})"
+            outcomes[i] = check.outcome(False, error=error)
             continue
-        bad = int(totals[f"bad_{i}"] or 0)
+        bad = int(known[f"bad_{i}"] or 0)
         found = _examples(sdf.where(_bad(check)), row_id, examples) if bad else []
-        outcomes.append(check.outcome(bad == 0, unexpected_count=bad, element_count=rows, examples=found))
+        outcomes[i] = check.outcome(bad == 0, unexpected_count=bad, element_count=rows, examples=found)
     return rows, outcomes
 
 
@@ -170,17 +189,24 @@ def _unique(check: Check, sdf: SparkDataFrame, rows: int, row_id: str, examples:
 
 
 def validate(
-    sdf: SparkDataFrame, suite, dataset_name: str, source: str, row_id: str, examples: int, fallback
+    sdf: SparkDataFrame,
+    suite,
+    dataset_name: str,
+    source: str,
+    row_id: str,
+    examples: int,
+    fallback,
+    known: dict[str, Any] | None = None,
 ) -> QualityReport:
     """Run ``suite`` on ``sdf`` as described in the module doc (cache ``sdf`` first: a few jobs read it).
     ``fallback(sdf, expectations)`` runs the expectations not translated (GX in Spark) and returns their
-    outcomes. The report lists outcomes in the suite's order."""
+    outcomes. ``known``: the row-wise totals already observed (:func:`totals`), so no job recomputes them.
+    The report lists outcomes in the suite's order."""
     started = time.perf_counter()
     expectations = list(suite.expectations)
     ours = {i: _check(e) for i, e in enumerate(expectations) if translatable(e)}
-    rows_at = [i for i, c in ours.items() if c.kind in ROW_WISE]
-    rows, row_outcomes = _row_wise([ours[i] for i in rows_at], sdf, row_id, examples)
-    outcomes: dict[int, ExpectationOutcome] = dict(zip(rows_at, row_outcomes, strict=True))
+    row_wise = {i: c for i, c in ours.items() if c.kind in ROW_WISE}
+    rows, outcomes = _row_wise(row_wise, sdf, row_id, examples, known)
     for i, check in ours.items():
         if check.kind in SCHEMA:
             outcomes[i] = _schema_outcome(check, sdf)

@@ -277,19 +277,19 @@ def within_months(log: dict[str, FileRecord], names: Iterable[str], months: Iter
     return all(set(months_of([log[name]])) <= wanted for name in names)
 
 
-def files_by_month(log: dict[str, FileRecord], names: Iterable[str]) -> list[list[str]]:
-    """``names`` grouped by the month of their first date (in month order; a file of no date alone last):
-    reading each group by a scan of its own keeps a month's rows together (see
-    :func:`smelter.delta.read_spark`)."""
-    groups: dict[tuple[int, int], list[str]] = {}
+def files_by_year(log: dict[str, FileRecord], names: Iterable[str]) -> list[list[str]]:
+    """``names`` grouped by the year of their first date (in year order; a file of no date alone last):
+    reading each group by a scan of its own in few tasks keeps a year's rows together, so a write
+    partitioned by month writes about a file a month a task (see :func:`smelter.delta.read_spark`)."""
+    groups: dict[int, list[str]] = {}
     undated = []
     for name in sorted(names):
         first = log[name].min_date
         if first is None:
             undated.append([name])
         else:
-            groups.setdefault((int(first[:4]), int(first[5:7])), []).append(name)
-    return [groups[m] for m in sorted(groups)] + undated
+            groups.setdefault(int(first[:4]), []).append(name)
+    return [groups[y] for y in sorted(groups)] + undated
 
 
 def mark_refined(log: dict[str, FileRecord], names: Iterable[str]) -> dict[str, FileRecord]:

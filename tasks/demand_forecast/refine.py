@@ -14,6 +14,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     import pandas as pd
     from pyspark.sql import DataFrame
 
@@ -103,12 +105,21 @@ class StoreStateError(ValueError):
 
 
 def store_states(silver: DataFrame) -> DataFrame:
-    """Distinct (store, state) pairs of silver sales (state-level rows left out), each with its first
-    source file and row: small enough to collect (one row per store)."""
+    """Distinct (store, state) pairs of silver sales (state-level rows left out): small enough to collect
+    (one row per store). Where each was seen is looked up only for a clash (:func:`first_sightings`)."""
+    from pyspark.sql import functions as F
+
+    return (
+        silver.where((F.col("store") != STATE_TOTAL) & F.col("state").isNotNull()).select("store", "state").distinct()
+    )
+
+
+def first_sightings(silver: DataFrame, stores: list[str]) -> DataFrame:
+    """For ``stores``: each (store, state) pair with the first source file and row it is on."""
     from pyspark.sql import functions as F
 
     first = F.min(F.struct("source_file", "_source_row"))
-    pairs = silver.where((F.col("store") != STATE_TOTAL) & F.col("state").isNotNull()).groupBy("store", "state")
+    pairs = silver.where(F.col("store").isin(stores) & F.col("state").isNotNull()).groupBy("store", "state")
     return pairs.agg(first.alias("first")).select(
         "store",
         "state",
@@ -117,15 +128,24 @@ def store_states(silver: DataFrame) -> DataFrame:
     )
 
 
-def check_store_states(pairs: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
-    """``pairs`` (store, state, source_file, _source_row) against the stores ``known`` before (store, state):
-    a store under two states is a :class:`StoreStateError` naming the store, both states and the file and row
-    of each sighting in this run. Returns the known stores with the new ones added."""
+def check_store_states(
+    pairs: pd.DataFrame, known: pd.DataFrame, locate: Callable[[list[str]], pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """``pairs`` (store, state; with source_file and _source_row where known) against the stores ``known``
+    before (store, state): a store under two states is a :class:`StoreStateError` naming the store, both
+    states and the file and row of each sighting in this run (``locate(stores)`` finds them when ``pairs``
+    does not carry them: :func:`first_sightings`). Returns the known stores with the new ones added."""
     import pandas as pd
 
     seen = pd.concat([known.assign(source_file=None, _source_row=None), pairs], ignore_index=True)
     seen = seen.drop_duplicates(["store", "state"], keep="first")
     clash = seen[seen.duplicated("store", keep=False)].sort_values(["store", "state"])
+    if len(clash) and locate is not None:
+        where = locate(sorted(clash["store"].unique())).set_index(["store", "state"])
+        found = clash.set_index(["store", "state"])
+        for column in ("source_file", "_source_row"):
+            found[column] = where[column].reindex(found.index).astype(object).where(found[column].isna(), found[column])
+        clash = found.reset_index()
     if len(clash):
         lines = [
             f"store {store!r}: "
@@ -133,7 +153,7 @@ def check_store_states(pairs: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame
                 f"state {r['state']!r} ("
                 + (
                     f"file {r['source_file']}, column 'State', row {r['_source_row']}"
-                    if r["source_file"]
+                    if isinstance(r["source_file"], str)
                     else "seen before"
                 )
                 + ")"

@@ -31,7 +31,7 @@ from smelter.lake import Lake
 from smelter.naming import DEMAND_FORECAST as P
 from smelter.results import DatasetPublished, ModelRegistered, ModelTrained
 from smelter.settings import Settings
-from smelter.spark import get_lake_spark
+from smelter.spark import get_lake_spark, is_connect
 from smelter.tracking import configure_mlflow
 from tasks.common import landing
 from tasks.common.ingest import current_run_id, ingest_csv, ingest_landing, landing_log_path
@@ -44,6 +44,7 @@ from tasks.demand_forecast.refine import (
     STORE,
     check_population_covers,
     check_store_states,
+    first_sightings,
     in_months,
     refine_sales,
     store_states,
@@ -93,20 +94,35 @@ def gate_and_publish(
     of ``ds``'s suite (``ds.expectations(**suite_args)``) holds.
 
     Both run on what is about to be published: a Delta dataset's staged Parquet files, written once
-    from ``sdf`` and committed only if they pass (no cache of ``sdf``, which is computed once). On local
+    from ``sdf`` and committed only if they pass (no cache of ``sdf``, which is computed once; the write
+    job itself counts the rows each row-wise expectation finds bad, so the gate reads the staged files
+    only for its other checks and for example rows of a failure). On local
     Spark at most ``lake.gate_pandas_max_rows`` rows are validated through pandas (laptop-size data:
     ~5x faster than ~25 Spark jobs); more, or any on a cluster, on Spark-side aggregates (a few Spark
     jobs whatever the suite's length): nothing big is collected to the driver.
     """
+    from smelter import quality_spark
+
     local = settings.spark.master.startswith("local")
     suite = quality.build_suite(f"{ds.layer}.{ds.name}", ds.expectations(**suite_args))
     reports: list[quality.QualityReport] = []
+    observed = None
+    if ds.storage == "delta" and not is_connect(sdf.sparkSession):  # the gate follows the write: its job counts
+        from pyspark.sql import Observation
+
+        observed = Observation(f"gate-{ds.key}")
+        sdf = sdf.observe(observed, *quality_spark.totals(suite, sdf.columns))
 
     def gate(frame) -> dict:
         if before_gate is not None:
             before_gate(frame)
-        via_pandas = local and frame.count() <= settings.lake.gate_pandas_max_rows
-        report = quality.validate_spark(frame, suite, ds.key, source, via_pandas=via_pandas, aggregates=not via_pandas)
+        totals = observed.get if observed is not None else None
+        totals = totals if totals and "rows" in totals else None  # no metrics (no task ran): count
+        rows = totals["rows"] if totals is not None else frame.count()
+        via_pandas = local and rows <= settings.lake.gate_pandas_max_rows
+        report = quality.validate_spark(
+            frame, suite, ds.key, source, via_pandas=via_pandas, aggregates=not via_pandas, totals=totals
+        )
         reports.append(quality.enforce(report))
         return {"quality": report.to_dict()}
 
@@ -164,8 +180,8 @@ def refine_sales_stage(settings: Settings, start: str, end: str, backfill: bool 
         return _unchanged(lake, SILVER_DAILY_SALES, "no new sales")
     spark = get_lake_spark(settings)
     files = landing.files_covering(log, months)
-    groups = [[{"source_file": f} for f in group] for group in landing.files_by_month(log, files)]
-    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, groups=groups)  # a scan a month: a silver file a task
+    groups = [[{"source_file": f} for f in group] for group in landing.files_by_year(log, files)]
+    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, groups=groups)  # a scan a year: a silver file a month
     silver = refine_sales(bronze)
     if not landing.within_months(log, files, months):  # a file spans months not recomputed (the filter parses)
         silver = in_months(silver, months)
@@ -181,7 +197,11 @@ def refine_sales_stage(settings: Settings, start: str, end: str, backfill: bool 
         SILVER_DAILY_SALES,
         source,
         _month_partitions(months),
-        before_gate=lambda written: stores.append(check_store_states(store_states(written).toPandas(), known)),
+        before_gate=lambda written: stores.append(
+            check_store_states(
+                store_states(written).toPandas(), known, lambda clash: first_sightings(written, clash).toPandas()
+            )
+        ),
         states=suites.known_states(),
         start=start,
         end=end,

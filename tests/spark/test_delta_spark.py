@@ -132,7 +132,7 @@ def test_a_stream_of_arrow_tables_is_one_version_and_spark_reads_chosen_partitio
     assert sorted(collected(grouped)) == sorted(collected(picked))
     per_task = lambda sdf: sorted(sdf.rdd.mapPartitions(lambda rs: [len({r.source_file for r in rs})]).collect())  # noqa: E731
     assert per_task(picked) == [2]  # one scan packs small files of both groups into one task
-    assert per_task(grouped) == [1, 1]  # a scan a group: a task holds one group's rows
+    assert per_task(grouped) == [1, 1]  # a scan a group (in at most two tasks): a task holds one group's rows
     with pytest.raises(ValueError, match="not both"):
         delta.read_spark(spark, table, partitions=[], groups=[])
     empty = delta.write_arrow(iter(()), table, schema, ["source_file"], [{"source_file": files[0]}])

@@ -78,3 +78,23 @@ def test_aggregates_gate_reports_schema_and_missing_columns_and_runs_other_expec
     assert "not in the data" in outcomes["expect_column_values_to_not_be_null", "store"].error
     assert outcomes["expect_column_values_to_be_unique", "state"].unexpected_count == 5
     assert report.results[-1].success and report.results[-1].unexpected_count == 1  # GX: 1 null of 6, mostly 0.5
+
+
+@pytest.mark.parametrize("rows", [GOOD, BAD], ids=["good", "bad"])
+def test_totals_observed_by_a_write_give_the_report_of_the_aggregation_job(spark, rows, tmp_path):
+    """The row-wise counts observed while a frame is written (no job of their own) give the same outcomes,
+    with the same example rows, as the gate's own aggregation job."""
+    from pyspark.sql import Observation
+
+    from smelter import quality_spark
+
+    observed = Observation("gate")
+    frame(spark, rows).observe(observed, *quality_spark.totals(suite(), frame(spark, rows).columns)).write.parquet(
+        str(tmp_path / "staged")
+    )
+    staged = spark.read.parquet(str(tmp_path / "staged"))
+    assert observed.get["rows"] == len(rows)
+    given = quality.validate_spark(staged, suite(), "silver/x", "bronze/x", aggregates=True, totals=observed.get)
+    own = quality.validate_spark(staged, suite(), "silver/x", "bronze/x", aggregates=True)
+    assert given.success == own.success == (rows is GOOD)
+    assert given.results == own.results

@@ -10,7 +10,7 @@ from tasks.common.landing import (
     ChangedFileError,
     describe,
     describe_all,
-    files_by_month,
+    files_by_year,
     files_covering,
     landing_files,
     mark_refined,
@@ -153,26 +153,26 @@ def test_ingest_files_lands_good_files_and_collects_bad_ones(tmp_path):
     assert done.log[old.name].min_date == "2021-07-06"
 
 
-def test_files_are_grouped_by_the_month_of_their_first_date(tmp_path):
+def test_files_are_grouped_by_the_year_of_their_first_date(tmp_path):
     log = {
         name: record(describe_stub(name), 1, dates)
         for name, dates in {
             "b_2021-08-01.csv": ("2021-08-01", "2021-08-01"),
             "a_2021-07-31.csv": ("2021-07-31", "2021-07-31"),
-            "c_2021-07-01.csv": ("2021-07-01", "2021-07-01"),
-            "state_level.csv": ("2021-06-30", "2021-08-02"),
+            "d_2022-01-01.csv": ("2022-01-01", "2022-01-01"),
+            "state_level.csv": ("2020-12-30", "2021-08-02"),
             "no_dates.csv": (None, None),
         }.items()
     }
-    assert files_by_month(log, sorted(log)) == [
+    assert files_by_year(log, sorted(log)) == [
         ["state_level.csv"],
-        ["a_2021-07-31.csv", "c_2021-07-01.csv"],
-        ["b_2021-08-01.csv"],
+        ["a_2021-07-31.csv", "b_2021-08-01.csv"],
+        ["d_2022-01-01.csv"],
         ["no_dates.csv"],
     ]
-    assert files_by_month(log, ["b_2021-08-01.csv"]) == [["b_2021-08-01.csv"]]
+    assert files_by_year(log, ["b_2021-08-01.csv"]) == [["b_2021-08-01.csv"]]
     assert within_months(log, ["a_2021-07-31.csv", "b_2021-08-01.csv", "no_dates.csv"], [(2021, 7), (2021, 8)])
-    assert not within_months(log, ["state_level.csv"], [(2021, 7), (2021, 8)])  # June too: filter by month
+    assert not within_months(log, ["state_level.csv"], [(2021, 7), (2021, 8)])  # December 2020 too: filter
 
 
 def test_many_files_are_read_in_threads_and_land_in_the_plan_order(tmp_path):
