@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from smelter.registry import input_columns, resolve
+from smelter.stream_predict import StreamPredictor
 
 SPARK_MIN_ROWS = 2_000_000  # engine="auto" switches to Spark above this many input rows
 
@@ -44,6 +45,14 @@ class ScoringModel:
     pyfunc: Any = field(repr=False)
     input_columns: list[str]
     optional_columns: list[str] = field(default_factory=list)  # passed to the model when the input has them
+    _stream: StreamPredictor | None = field(default=None, init=False, repr=False, compare=False)
+
+    def predict(self, batch: pd.DataFrame, params: dict | None = None) -> Any:
+        """``pyfunc.predict(batch, params=params)``, the signature enforced once per set of column dtypes
+        rather than value by value (:class:`~smelter.stream_predict.StreamPredictor`)."""
+        if self._stream is None or self._stream.pyfunc is not self.pyfunc:
+            self._stream = StreamPredictor(self.pyfunc)
+        return self._stream(batch, params)
 
     def columns_in(self, available: Sequence[str]) -> list[str]:
         """The model inputs to select from ``available``: every required one, then the optional ones present."""
@@ -130,7 +139,7 @@ def score_pandas(
     def predict(start: int) -> pd.DataFrame:
         batch = features.iloc[start : start + mini_batch_size]
         try:
-            return prediction_frame(model.pyfunc.predict(batch, params=params), len(batch))
+            return prediction_frame(model.predict(batch, params), len(batch))
         except Exception as exc:
             if getattr(exc, "client_error", False):  # bad input (e.g. an unknown category): name the source
                 raise RejectedRowsError(f"{source}: {exc}") from exc
