@@ -13,7 +13,7 @@ from smelter.catalog import GOLD_DEMAND_PREDICTIONS, GOLD_HEART_FEATURES
 from smelter.scoring import RejectedRowsError, ScoringModel
 from tasks.common import score_inputs
 from tasks.common.score_inputs import ScoringInputError, input_batches
-from tasks.common.score_output import PredictionsWriter, append_csv, csv_text, float_text
+from tasks.common.score_output import PredictionsWriter, append_csv, csv_text, float_text, needs_quotes
 from tasks.common.score_stream import rebatch, score_tables, stream_columns
 
 
@@ -155,6 +155,22 @@ def test_float_text_differs_from_repr_only_in_notation_outside_1e_4_to_1e10():
     assert text[:5] == [repr(v) for v in values[:5]]
     assert text[5:] == ["0.00001", "1.5e-7", "1.2345678901e+10"]
     assert [float(t) for t in text] == values
+
+
+def test_float_text_of_columns_with_no_some_or_only_whole_numbers():
+    assert float_text(pa.chunked_array([[0.5, None, 1.25]])).to_pylist() == ["0.5", None, "1.25"]
+    assert float_text(pa.chunked_array([[2022.0, None], [-0.0]])).to_pylist() == ["2022.0", None, "-0.0"]
+    assert float_text(pa.chunked_array([[2022.0, 0.5, float("inf")]])).to_pylist() == ["2022.0", "0.5", "inf"]
+
+
+def test_needs_quotes_searches_only_the_values_of_a_slice_of_any_text_type():
+    text = pa.chunked_array([["Ohio", "a,b", "Utah"], ["Texas"]])
+    assert needs_quotes(text)
+    assert not needs_quotes(pa.chunked_array([text.chunk(0).slice(2), text.chunk(1)]))  # "a,b" lies before it
+    assert not needs_quotes(pa.chunked_array([text.chunk(0).slice(0, 1)]))
+    for quoted in ['say "hi"', "x\ny", "x\ry"]:
+        assert needs_quotes(pa.chunked_array([pa.array(["ok", None, quoted], pa.large_string())]))
+    assert not needs_quotes(pa.chunked_array([pa.array([None, ""]), pa.array([], pa.string())]))
 
 
 def test_writer_appends_tables_in_order_to_parquet_and_csv(tmp_path):
