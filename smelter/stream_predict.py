@@ -1,14 +1,16 @@
 """A pyfunc's ``predict`` on a stream of batches, its input signature enforced per column type, not per value.
 
 ``PyFuncModel.predict`` enforces the model's input signature on every call, and for a column declared
-``Any`` (or an array, object or map) it visits every value in Python: about 1 CPU s per million rows and
-column. The batches of a scoring stream share their column types, and for most types what MLflow does to a
-column follows from its dtype alone. :class:`StreamPredictor` works that out once per set of column dtypes
-(:func:`column_cast`) and then gives the model exactly the frame MLflow would, calling the model's
-implementation directly; where the result depends on the values (an ``object`` column declared ``long``, a
-nullable integer declared ``Any``, a missing required column, a signature taken from type hints) the batch
-goes through ``PyFuncModel.predict`` as before, so MLflow's own checks and errors apply.
-"""
+``Any`` (or an array, object or map) it visits every value in Python: the demand model's ``date`` and
+``population`` cost about 1 CPU s per million rows that way. The batches of a scoring stream share their
+column types, and for most types what MLflow does to a column follows from its dtype alone.
+:class:`StreamPredictor` works that out once per set of column dtypes (:func:`column_cast`), gives the
+model the frame MLflow would give it (the same columns, order, dtypes and values) and calls the function
+``PyFuncModel.predict`` calls, with the params as MLflow checks them; only MLflow's prediction context
+(for tracing) is not set. Where the result depends on the values (an ``object`` column declared ``long``,
+a nullable integer declared ``Any``, text mixed with missing values), a required column is missing, or
+the signature comes from type hints, the batch goes through ``PyFuncModel.predict`` as before, so
+MLflow's own checks and errors apply."""
 
 from __future__ import annotations
 
@@ -81,7 +83,8 @@ def _applied(values: pd.Series, cast: Cast) -> pd.Series | None:
 
 class StreamPredictor:
     """``StreamPredictor(pyfunc)(batch, params)`` returns what ``pyfunc.predict(batch, params=params)``
-    returns for a pandas ``batch``; the column casts are decided once per set of column dtypes."""
+    returns for a pandas ``batch``; the column casts are decided once per set of column dtypes. Threads
+    may share one (a plan decided twice at once is the same plan)."""
 
     def __init__(self, pyfunc: Any):
         self.pyfunc = pyfunc
@@ -123,21 +126,21 @@ class StreamPredictor:
 
 
 def _direct_call(pyfunc: Any) -> Callable[[pd.DataFrame, dict | None], Any] | None:
-    """The model implementation's ``predict(data, params)`` as ``PyFuncModel.predict`` calls it after
-    enforcement; None when enforcement is not MLflow's column check (a signature from type hints) or the
-    implementation takes no params."""
-    metadata, impl = getattr(pyfunc, "metadata", None), getattr(pyfunc, "_model_impl", None)
-    if metadata is None or impl is None or not hasattr(impl, "predict"):
+    """The model implementation's predict function, called as ``PyFuncModel.predict`` calls it after
+    enforcement; None when enforcement is not MLflow's column check (a signature from type hints, a tensor
+    or unnamed signature) or the function takes no params."""
+    metadata, predict = getattr(pyfunc, "metadata", None), getattr(pyfunc, "_predict_fn", None)
+    if metadata is None or predict is None:
         return None
     inputs = metadata.get_input_schema()
     if metadata._is_signature_from_type_hint() or metadata._is_type_hint_from_example():
         return None
     if inputs is not None and (not inputs.has_input_names() or inputs.is_tensor_spec()):
         return None
-    accepts = inspect.signature(impl.predict).parameters.get("params")
+    accepts = inspect.signature(predict).parameters.get("params")
     if accepts is None or accepts.kind == inspect.Parameter.VAR_KEYWORD:
         return None
-    return lambda data, params: impl.predict(data, params=params)
+    return lambda data, params: predict(data, params=params)
 
 
 def _enforce_params(params: dict | None, schema: Any) -> dict | None:
