@@ -1,7 +1,7 @@
 """Batch scoring stage: read an input (:mod:`tasks.common.score_inputs`), score, publish to gold.
 
 Plain functions; the ``@task`` shells are in :mod:`tasks.common.stages`. The pandas engine streams
-(:mod:`tasks.common.score_stream`): memory follows the read batch, not the input. A predictions dataset
+(:mod:`tasks.common.score_stream`): memory follows the mini-batch, not the input. A predictions dataset
 holds Parquet and CSV (see its formats in :mod:`smelter.catalog`); read a version through
 :class:`smelter.lake.Lake` (``read_pandas``, ``format_path(ds, "csv")``).
 """
