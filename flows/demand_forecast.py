@@ -76,12 +76,13 @@ def demand_forecast_train(
 def demand_forecast_score(
     model_uri: str = P.model_uri(),
     input_path: str | None = None,
-    mini_batch_size: int = 10_000,
-    max_concurrency: int = 2,
+    mini_batch_size: int | None = None,
+    max_concurrency: int | None = None,
     engine: str = "auto",
 ) -> dict:
     """Score with the pinned model version (default: the held-out rows of gold/demand_features, or any
-    .parquet/.csv with the model's input columns); returns ``{"predictions": DatasetPublished}``."""
+    .parquet/.csv with the model's input columns); returns ``{"predictions": DatasetPublished}``. Batch size
+    and concurrency default to the settings' ``scoring`` section (100,000 rows, 2 threads)."""
     settings = load_settings()
     pinned = resolve_model_stage(settings, model_uri)
     check_batch_columns_stage(settings, pinned, input_path, GOLD_DEMAND_FEATURES)

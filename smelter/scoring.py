@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 
 from smelter.registry import input_columns, resolve
+from smelter.stream_predict import StreamPredictor
 
 SPARK_MIN_ROWS = 2_000_000  # engine="auto" switches to Spark above this many input rows
+MODEL_COLUMNS = ("model_name", "model_version")  # after the predictions in every scored row
 
 
 class RejectedRowsError(ValueError):
@@ -44,6 +46,14 @@ class ScoringModel:
     pyfunc: Any = field(repr=False)
     input_columns: list[str]
     optional_columns: list[str] = field(default_factory=list)  # passed to the model when the input has them
+    _stream: StreamPredictor | None = field(default=None, init=False, repr=False, compare=False)
+
+    def predict(self, batch: pd.DataFrame, params: dict | None = None) -> Any:
+        """``pyfunc.predict(batch, params=params)``, the signature enforced once per set of column dtypes
+        rather than value by value (:class:`~smelter.stream_predict.StreamPredictor`)."""
+        if self._stream is None or self._stream.pyfunc is not self.pyfunc:
+            self._stream = StreamPredictor(self.pyfunc)
+        return self._stream(batch, params)
 
     def columns_in(self, available: Sequence[str]) -> list[str]:
         """The model inputs to select from ``available``: every required one, then the optional ones present."""
@@ -105,24 +115,24 @@ def plain_values(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{c: df[c].astype(df[c].cat.categories.dtype) for c in cats})
 
 
-def score_pandas(
+def predict_pandas(
     model: ScoringModel,
     df: pd.DataFrame,
-    key_columns: Sequence[str],
     mini_batch_size: int = 10_000,
     max_concurrency: int = 2,
     source: str = "input",
     params: dict | None = None,
 ) -> pd.DataFrame:
-    """Rows of ``df`` in order -> key columns + prediction column(s) + model_name + model_version.
+    """Rows of ``df`` in order -> the model's prediction column(s) (:func:`prediction_frame`, index 0..n-1).
 
     Columns that are not model inputs (required, or optional and present) are dropped before
     predict; ``params`` go to every ``pyfunc.predict`` call; batches of ``mini_batch_size`` rows
-    run on up to ``max_concurrency`` threads.
+    run on up to ``max_concurrency`` threads. A row the model rejects is a :class:`RejectedRowsError`
+    naming ``source``.
     """
     if mini_batch_size < 1 or max_concurrency < 1:
         raise ValueError("mini_batch_size and max_concurrency must be >= 1")
-    check_columns(df.columns, [*model.input_columns, *key_columns], source)
+    check_columns(df.columns, model.input_columns, source)
     inputs = model.columns_in(df.columns)
     features = plain_values(df[inputs] if inputs else df)
     starts = range(0, len(df), mini_batch_size)
@@ -130,7 +140,7 @@ def score_pandas(
     def predict(start: int) -> pd.DataFrame:
         batch = features.iloc[start : start + mini_batch_size]
         try:
-            return prediction_frame(model.pyfunc.predict(batch, params=params), len(batch))
+            return prediction_frame(model.predict(batch, params), len(batch))
         except Exception as exc:
             if getattr(exc, "client_error", False):  # bad input (e.g. an unknown category): name the source
                 raise RejectedRowsError(f"{source}: {exc}") from exc
@@ -141,10 +151,32 @@ def score_pandas(
     else:
         with ThreadPoolExecutor(max_concurrency) as pool:
             parts = list(pool.map(predict, starts))  # map keeps the input order
-    preds = pd.concat(parts, ignore_index=True) if parts else prediction_frame(np.empty(0), 0)
-    clash = set(preds.columns) & {*key_columns, "model_name", "model_version"}
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True) if parts else prediction_frame(np.empty(0), 0)
+
+
+def check_prediction_columns(preds: pd.DataFrame, key_columns: Sequence[str]) -> None:
+    """A ValueError when a prediction column has the name of a key or model column."""
+    clash = set(preds.columns) & {*key_columns, *MODEL_COLUMNS}
     if clash:
         raise ValueError(f"prediction column(s) {sorted(clash)} clash with key/model columns")
+
+
+def score_pandas(
+    model: ScoringModel,
+    df: pd.DataFrame,
+    key_columns: Sequence[str],
+    mini_batch_size: int = 10_000,
+    max_concurrency: int = 2,
+    source: str = "input",
+    params: dict | None = None,
+) -> pd.DataFrame:
+    """Rows of ``df`` in order -> key columns + prediction column(s) + model_name + model_version
+    (:func:`predict_pandas`)."""
+    check_columns(df.columns, [*model.input_columns, *key_columns], source)
+    preds = predict_pandas(model, df, mini_batch_size, max_concurrency, source, params)
+    check_prediction_columns(preds, key_columns)
     out = pd.concat([df[list(key_columns)].reset_index(drop=True), preds], axis=1)
     return out.assign(model_name=model.name, model_version=model.version)
 

@@ -1,7 +1,7 @@
 """Batch scoring stage: read an input (:mod:`tasks.common.score_inputs`), score, publish to gold.
 
 Plain functions; the ``@task`` shells are in :mod:`tasks.common.stages`. The pandas engine streams
-(:mod:`tasks.common.score_stream`): memory follows the read batch, not the input. A predictions dataset
+(:mod:`tasks.common.score_stream`): memory follows the mini-batch, not the input. A predictions dataset
 holds Parquet and CSV (see its formats in :mod:`smelter.catalog`); read a version through
 :class:`smelter.lake.Lake` (``read_pandas``, ``format_path(ds, "csv")``).
 """
@@ -25,7 +25,7 @@ from tasks.common.score_inputs import (  # noqa: F401
     read_held_out_spark,
     read_input_spark,
 )
-from tasks.common.score_stream import read_batch_rows, rebatch, score_tables, stream_columns, write_scored
+from tasks.common.score_stream import rebatch, score_tables, stream_columns, write_scored
 
 
 def score_to_gold(
@@ -35,15 +35,18 @@ def score_to_gold(
     key_columns: Sequence[str],
     input_path: str | Path | None = None,
     default_input: Dataset = GOLD_DEMAND_FEATURES,
-    mini_batch_size: int = 10_000,
-    max_concurrency: int = 2,
+    mini_batch_size: int | None = None,
+    max_concurrency: int | None = None,
     engine: str = "auto",
     spark_min_rows: int = SPARK_MIN_ROWS,
     params: dict | None = None,
 ) -> Published:
     """Score ``input_path`` (default: the held-out rows of ``default_input``) with ``model_uri`` (``params``
-    go to the model's predict); publish a version of ``output``. Missing columns fail before anything is
-    scored; the manifest records model, source, engine and params."""
+    go to the model's predict); publish a version of ``output``. ``mini_batch_size`` and ``max_concurrency``
+    default to ``settings.scoring``'s. Missing columns fail before anything is scored; the manifest records
+    model, source, engine, batch size and params."""
+    mini_batch_size = settings.scoring.mini_batch_size if mini_batch_size is None else mini_batch_size
+    max_concurrency = settings.scoring.max_concurrency if max_concurrency is None else max_concurrency
     configure_mlflow(settings)
     model = load_model(model_uri)
     lake = Lake.of(settings)
@@ -63,14 +66,13 @@ def score_to_gold(
     }
     if chosen == "pandas":
         columns = stream_columns(model, key_columns, given["columns"])
-        rows = read_batch_rows(mini_batch_size, max_concurrency)
 
         def write(folder: Path) -> int:
             if path:
-                reader = input_batches(path, columns, rows)
+                reader = input_batches(path, columns, mini_batch_size)
             else:
-                reader = held_out(lake, default_input).batches(columns, rows)
-            tables = rebatch(reader, rows)
+                reader = held_out(lake, default_input).batches(columns, mini_batch_size)
+            tables = rebatch(reader, mini_batch_size)
             scored = score_tables(model, tables, key_columns, mini_batch_size, max_concurrency, source, params)
             return write_scored(output, folder, scored)
 

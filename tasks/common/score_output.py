@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,7 +28,7 @@ import pyarrow.parquet as pq
 
 from smelter.catalog import Dataset
 
-NEEDS_QUOTES = r'[,"\r\n]'
+QUOTED = (b",", b'"', b"\r", b"\n")  # a text value holding one of these is quoted by pandas
 _NO_QUOTES = pacsv.WriteOptions(include_header=False, quoting_style="none")
 
 
@@ -35,7 +36,25 @@ def float_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """Floats as text: Arrow's shortest round trip, ``.0`` kept on whole numbers below 1e10 (as ``repr``)."""
     text = pc.cast(values, pa.string())
     whole = pc.and_(pc.equal(pc.floor(values), values), pc.less(pc.abs(values), 1e10))
-    return pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    if not pc.any(whole).as_py():  # e.g. predictions: no value to mend
+        return text
+    dotted = pc.binary_join_element_wise(text, ".0", "")
+    return dotted if pc.all(whole).as_py() else pc.if_else(whole, dotted, text)
+
+
+def needs_quotes(values: pa.ChunkedArray) -> bool:
+    """Whether a text value holds a character pandas quotes (:data:`QUOTED`): a byte search over the bytes
+    the values span (a missing value's bytes count too: at worst pandas writes the batch)."""
+    for chunk in values.chunks:
+        _, offsets, data = chunk.buffers()[:3]
+        if data is None or not len(chunk):
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        text = memoryview(data)[int(bounds[0]) : int(bounds[-1])].tobytes()
+        if any(c in text for c in QUOTED):
+            return True
+    return False
 
 
 def _csv_column(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
@@ -44,7 +63,7 @@ def _csv_column(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     if pa.types.is_dictionary(kind):
         values, kind = values.cast(kind.value_type), kind.value_type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return None if pc.any(pc.match_substring_regex(values, NEEDS_QUOTES)).as_py() else values
+        return None if needs_quotes(values) else values
     if pa.types.is_integer(kind) or pa.types.is_date32(kind) or pa.types.is_null(kind):
         return values
     if pa.types.is_boolean(kind):

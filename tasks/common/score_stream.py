@@ -1,31 +1,26 @@
 """Streamed batch scoring for the pandas engine: Arrow record batches in, scored batches out to the files.
 
-The input is read :func:`read_batch_rows` rows at a time (several mini-batches per thread, so every thread
-of :func:`smelter.scoring.score_pandas` has work), each batch scored as a pandas frame, and the scored
-batch appended to the version's Parquet and CSV by :class:`~tasks.common.score_output.PredictionsWriter`
-before the next one is read: memory follows the batch, never the whole input.
+The input is read in tables of one mini-batch each (:func:`rebatch`); :func:`score_tables` scores them on
+``max_concurrency`` threads (each table converted to pandas and predicted in one model call on its thread)
+while the caller writes the results before them, in input order, to the version's Parquet and CSV
+(:class:`~tasks.common.score_output.PredictionsWriter`). At most ``max_concurrency + 1`` tables are held
+at a time: memory follows the mini-batch, never the whole input, and no thread waits for a whole read
+batch to finish before the next one starts.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from smelter.catalog import Dataset
-from smelter.scoring import ScoringModel, score_pandas
+from smelter.scoring import MODEL_COLUMNS, ScoringModel, check_prediction_columns, predict_pandas
 from tasks.common.score_output import PredictionsWriter
-
-READ_MINI_BATCHES = 8  # an input batch holds this many mini-batches per scoring thread
-
-
-def read_batch_rows(mini_batch_size: int, max_concurrency: int) -> int:
-    """Rows read (and converted to pandas) at a time: :data:`READ_MINI_BATCHES` mini-batches per thread."""
-    if mini_batch_size < 1 or max_concurrency < 1:
-        raise ValueError("mini_batch_size and max_concurrency must be >= 1")
-    return mini_batch_size * max_concurrency * READ_MINI_BATCHES
 
 
 def rebatch(reader: pa.RecordBatchReader, rows: int) -> Iterator[pa.Table]:
@@ -51,23 +46,48 @@ def score_tables(
     model: ScoringModel,
     tables: Iterable[pa.Table],
     key_columns: Sequence[str],
-    mini_batch_size: int = 10_000,
+    mini_batch_size: int = 100_000,
     max_concurrency: int = 2,
     source: str = "input",
     params: dict | None = None,
 ) -> Iterator[pa.Table]:
-    """Input tables in order -> scored tables: the key columns as they came (Arrow types kept), then
-    :func:`~smelter.scoring.score_pandas`'s prediction and model columns, typed as in the first table.
-    Rows are numbered across tables, so an error names the row of the whole input."""
-    keys, schema, offset = list(key_columns), None, 0
-    for table in tables:
+    """Input tables in order -> scored tables: the key columns as they came (Arrow types kept), the
+    prediction column(s) typed as in the first table, then model name and version (as
+    :func:`~smelter.scoring.score_pandas` gives them).
+    Up to ``max_concurrency`` tables are scored at once, on threads, while the caller consumes the ones
+    before them (a table larger than ``mini_batch_size`` rows is predicted in several calls). Rows are
+    numbered across tables, so an error names the row of the whole input."""
+    if mini_batch_size < 1 or max_concurrency < 1:
+        raise ValueError("mini_batch_size and max_concurrency must be >= 1")
+    keys, model_name, model_version = list(key_columns), model.name, model.version
+
+    def predict(table: pa.Table, offset: int) -> pd.DataFrame:  # on a worker thread
         df = table.to_pandas()
         df.index = pd.RangeIndex(offset, offset + len(df))
-        scored = score_pandas(model, df, keys, mini_batch_size, max_concurrency, source, params)
-        preds = pa.Table.from_pandas(scored.drop(columns=keys), schema=schema, preserve_index=False)
+        preds = predict_pandas(model, df, mini_batch_size, 1, source, params)
+        check_prediction_columns(preds, keys)
+        return preds
+
+    schema: pa.Schema | None = None
+
+    def joined(table: pa.Table, predicting: Future) -> pa.Table:
+        nonlocal schema
+        preds = pa.Table.from_pandas(predicting.result(), schema=schema, preserve_index=False)
         schema = schema or preds.schema
-        yield pa.Table.from_arrays([*table.select(keys).columns, *preds.columns], [*keys, *preds.column_names])
-        offset += len(df)
+        labels = [pa.repeat(pa.scalar(v, pa.string()), table.num_rows) for v in (model_name, model_version)]
+        columns = [*table.select(keys).columns, *preds.columns, *labels]
+        return pa.Table.from_arrays(columns, [*keys, *preds.column_names, *MODEL_COLUMNS])
+
+    with ThreadPoolExecutor(max_concurrency) as pool:
+        pending: deque[tuple[pa.Table, Future]] = deque()
+        offset = 0
+        for table in tables:
+            pending.append((table, pool.submit(predict, table, offset)))
+            offset += table.num_rows
+            if len(pending) > max_concurrency:
+                yield joined(*pending.popleft())
+        while pending:
+            yield joined(*pending.popleft())
 
 
 def stream_columns(model: ScoringModel, key_columns: Sequence[str], available: Sequence[str]) -> list[str]:

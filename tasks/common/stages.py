@@ -32,12 +32,13 @@ def score_to_gold_stage(
     key_columns: list[str],
     input_path: str | None = None,
     default_input: Dataset = GOLD_DEMAND_FEATURES,
-    mini_batch_size: int = 10_000,
-    max_concurrency: int = 2,
+    mini_batch_size: int | None = None,
+    max_concurrency: int | None = None,
     engine: str = "auto",
     params: dict | None = None,
 ) -> DatasetPublished:
-    """Score and publish ``output``; the published version with model and engine in ``detail``."""
+    """Score and publish ``output``; the published version with model and engine in ``detail``. Batch size
+    and concurrency default to ``settings.scoring``."""
     pub = score_to_gold(
         settings,
         model_uri,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel
+from pandas.api.types import infer_dtype
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
@@ -24,6 +25,7 @@ from tasks.demand_forecast.schema import CALENDAR, CATEGORICAL, FEATURES, TARGET
 
 OUTPUT_COLUMNS = ["prediction", "population_year", "unknown_category"]
 UNKNOWN = ("error", "flag")
+_CACHE = "_cache_"  # attributes built from the pickled ones on first use, never pickled themselves
 
 
 class UnknownCategoryError(ValueError):
@@ -114,8 +116,16 @@ class DemandModel(PythonModel):
         self.pipeline, self.population = pipeline, population
         self.states = list(pipeline.named_steps["categories"].categories_["state"])
 
+    def __getstate__(self) -> dict:
+        """What is pickled: the pipeline, population table and states; not the lookups built from them."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith(_CACHE)}
+
     def features(self, rows: pd.DataFrame, unknown: str = "error") -> pd.DataFrame:
         """Caller rows -> FEATURES + ``population_year`` + ``unknown_category`` (same index)."""
+        return self._features(rows, unknown)[0]
+
+    def _features(self, rows: pd.DataFrame, unknown: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """:meth:`features`, and each row's state as its position in ``states`` (-1: unknown)."""
         if unknown not in UNKNOWN:
             raise ValueError(f"param 'unknown' must be one of {UNKNOWN}, not {unknown!r}")
         if "state" not in rows:
@@ -132,8 +142,10 @@ class DemandModel(PythonModel):
             if missing:
                 raise InputError(f"input needs column 'date' (or every calendar column); it lacks {missing}")
             calendar = {c: rows[c].to_numpy() for c in CALENDAR}
-        names = state.astype(str)
-        unseen = ~np.isin(names, self.states)
+        names, category_of = self._lookup()
+        found = names.get_indexer(state if infer_dtype(state, skipna=False) == "string" else state.astype(str))
+        category = np.where(found >= 0, category_of[found], -1)
+        unseen = category < 0
         if unseen.any() and unknown == "error":
             row = _bad_row(unseen, rows.index)
             raise UnknownCategoryError(
@@ -141,9 +153,9 @@ class DemandModel(PythonModel):
                 f"the model knows {len(self.states)} states"
             )
         given = rows["population"].to_numpy(float) if "population" in rows else np.full(len(rows), np.nan)
-        looked_up, used = self._populations(names, calendar["year"])
+        looked_up, used = self._populations(found, calendar["year"])
         known = ~np.isnan(given)
-        return pd.DataFrame(
+        features = pd.DataFrame(
             {
                 "state": state,
                 **calendar,
@@ -153,30 +165,55 @@ class DemandModel(PythonModel):
             },
             index=rows.index,
         )
+        return features, category
 
-    def _populations(self, states: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: (population, year used) from the carried table, looked up once per distinct (state, year)."""
-        if len(states) <= 32:  # online-sized requests: a direct lookup is cheaper than indexing
-            found = np.array([self._population(s, int(y)) for s, y in zip(states, years, strict=True)], dtype=float)
-            return found.reshape(-1, 2)[:, 0], found.reshape(-1, 2)[:, 1]
-        pairs = pd.MultiIndex.from_arrays([states, np.asarray(years, dtype=np.int64)])
-        distinct = pairs.unique()
-        found = np.array([self._population(s, int(y)) for s, y in distinct], dtype=float).reshape(-1, 2)
-        at = distinct.get_indexer(pairs)
-        return found[at, 0], found[at, 1]
+    def _lookup(self) -> tuple[pd.Index, np.ndarray]:
+        """(every state with a category or a population, sorted; the position of each in ``states``, -1 if
+        none), built on first use: a model unpickled from an older version builds it too."""
+        cached = self.__dict__.get(f"{_CACHE}lookup")
+        if cached is None:
+            names = pd.Index(sorted({*self.states, *self.population}), dtype=object)
+            cached = self.__dict__[f"{_CACHE}lookup"] = (names, pd.Index(self.states).get_indexer(names))
+        return cached
 
-    def _population(self, state: str, year: int) -> tuple[float, float]:
+    def _populations(self, found: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: (population, year used) for its state (a position in :meth:`_lookup`'s names, -1 for
+        none) and year, looked up once per distinct pair."""
+        names, known = self._lookup()[0], self.__dict__.setdefault(f"{_CACHE}populations", {})
+        pairs = found.astype(np.int64) * 2**32 + (np.asarray(years, dtype=np.int64) + 2**31)
+        at, distinct = pd.factorize(pairs)
+        if len(known) > 100_000:  # (state, year) pairs remembered across calls: bounded
+            known.clear()
+        table = []
+        for pair in distinct.tolist():
+            if (entry := known.get(pair)) is None:
+                state, year = divmod(pair, 2**32)
+                entry = known[pair] = self._population(names[state] if state >= 0 else None, year - 2**31)
+            table.append(entry)
+        result = np.array(table, dtype=float).reshape(-1, 2)[at]
+        return result[:, 0], result[:, 1]
+
+    def _population(self, state: str | None, year: int) -> tuple[float, float]:
         """(population, year used): the row's year if the table has it, else the nearest year it has."""
-        years = self.population.get(state)
+        years = self.population.get(state) if state is not None else None
         if not years:
             return np.nan, np.nan
         used = min(years, key=lambda y: (abs(y - year), -y))
         return years[used], used
 
+    def _predict(self, features: pd.DataFrame, category: np.ndarray) -> np.ndarray:
+        """The pipeline's predictions: LightGBM given the state as the categories ``CategoryCast`` makes
+        (from ``category``, the positions in ``states``), without casting each value again."""
+        steps = self.pipeline.named_steps
+        if list(steps) != ["categories", "lgbm"] or list(steps["categories"].categories_) != ["state"]:
+            return self.pipeline.predict(features[FEATURES])
+        state = pd.Categorical.from_codes(category, categories=self.states)
+        return steps["lgbm"].predict(features[FEATURES].assign(state=state))
+
     def score(self, rows: pd.DataFrame, unknown: str = "error") -> pd.DataFrame:
         """Caller rows -> ``OUTPUT_COLUMNS`` (fresh 0..n-1 index)."""
-        features = self.features(rows, unknown)
-        prediction = self.pipeline.predict(features[FEATURES]) if len(features) else np.empty(0)
+        features, category = self._features(rows, unknown)
+        prediction = self._predict(features, category) if len(features) else np.empty(0)
         return pd.DataFrame(
             {
                 "prediction": prediction,

@@ -1,6 +1,7 @@
 """The registered demand model: short form, population it carries, unknown states, registration,
 and loading where the repository is not (real MLflow store, production feature and model code)."""
 
+import pickle
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from tasks.demand_forecast.model import (
     fit_forecaster,
     population_table,
 )
-from tasks.demand_forecast.schema import CALENDAR, GOLD_COLUMNS, calendar_features
+from tasks.demand_forecast.schema import CALENDAR, FEATURES, GOLD_COLUMNS, calendar_features
 from tasks.demand_forecast.train import register_forecaster, short_form, train_and_track
 
 STATES = {"Ohio": 11_800_000, "Texas": 29_500_000}
@@ -94,6 +95,27 @@ def test_bad_date_and_missing_columns_are_clear_errors(model):
         model.score(pd.DataFrame({"date": ["soon"], "state": ["Texas"]}))
     with pytest.raises(ValueError, match=r"needs column 'date' \(or every calendar column\)"):
         model.score(pd.DataFrame({"state": ["Texas"], "month": [1]}))
+
+
+def test_a_model_unpickled_from_an_older_version_scores_as_its_pipeline_does(model):
+    """An older version's pickle holds pipeline, population and states only: the lookups are built on first
+    use (and never pickled); predictions are the pipeline's own (category cast, then LightGBM)."""
+    model.score(short_form(gold_rows().head(3)))  # builds the lookups
+    assert sorted(pickle.loads(pickle.dumps(model)).__dict__) == ["pipeline", "population", "states"]
+    population = {**model.population, "Utah": {2021: 3_300_000}}  # a state with a population, no category
+    old = DemandModel.__new__(DemandModel)
+    old.__dict__.update(pipeline=model.pipeline, population=population, states=model.states)
+    rows = gold_rows().query("split == 'test'").drop(columns=["units_sold", "split"]).reset_index(drop=True)
+    rows["state"] = rows["state"].where(rows.index % 7 != 3, "Utah").where(rows.index % 11 != 5, "Atlantis")
+    rows["population"] = rows["population"].where(rows.index % 2 == 0)  # given on half the rows
+    features = old.features(rows, unknown="flag")
+    scored = old.score(rows, unknown="flag")
+    np.testing.assert_array_equal(scored["prediction"], model.pipeline.predict(features[FEATURES]))
+    looked_up = features[(rows["state"] == "Utah") & rows["population"].isna()]
+    assert len(looked_up) and looked_up["unknown_category"].all()
+    assert (looked_up["population"] == 3_300_000).all() and (looked_up["population_year"] == 2021).all()
+    atlantis = features[rows["state"] == "Atlantis"]
+    assert atlantis["population"].isna().equals(rows.loc[atlantis.index, "population"].isna())  # none to look up
 
 
 def test_train_register_is_idempotent_and_champion_moves_only_when_better(settings):

@@ -58,6 +58,20 @@ def test_concurrency_gives_identical_results(forecaster, rows):
     pd.testing.assert_frame_equal(one, three)
 
 
+def test_the_registered_forecaster_scores_as_mlflow_does_without_checking_each_value(forecaster, rows, monkeypatch):
+    import mlflow.models.utils
+
+    inputs = rows[forecaster.columns_in(rows.columns)]
+    expected = forecaster.pyfunc.predict(inputs)  # MLflow's own signature enforcement, value by value
+
+    def visited(*args, **kwargs):
+        raise AssertionError("a value was enforced one by one")
+
+    monkeypatch.setattr(mlflow.models.utils, "_enforce_type", visited)
+    out = score_pandas(forecaster, rows, KEYS, mini_batch_size=7)
+    pd.testing.assert_frame_equal(out[expected.columns.tolist()], expected)
+
+
 def test_categorical_state_from_parquet_scores_like_plain_strings(forecaster, rows):
     as_category = rows.assign(state=rows["state"].astype("category"))
     pd.testing.assert_frame_equal(
@@ -97,6 +111,7 @@ def test_score_to_gold_from_user_file(store, settings, rows, tmp_path, suffix):
     np.testing.assert_allclose(from_parquet["prediction"], store[1].score(rows)["prediction"])
     meta = lake.manifest(GOLD_DEMAND_PREDICTIONS, pub.version)["metadata"]
     assert (meta["model_version"], meta["source"], meta["engine"]) == ("1", str(path), "pandas")
+    assert (meta["mini_batch_size"], meta["max_concurrency"]) == (4, 2)
 
 
 def test_missing_feature_column_fails_before_scoring_and_publishes_nothing(settings, rows, tmp_path):
@@ -119,6 +134,8 @@ def test_default_input_is_the_held_out_rows_of_gold(settings):
     test = gold[gold["split"] == "test"]
     assert len(out) == len(test) == summary.rows == 15
     assert out["date"].tolist() == test["date"].tolist()
+    meta = lake.manifest(GOLD_DEMAND_PREDICTIONS, summary.version)["metadata"]
+    assert (meta["mini_batch_size"], meta["max_concurrency"]) == (100_000, 2)  # settings.scoring's
 
 
 class ShiftedModel(PythonModel):

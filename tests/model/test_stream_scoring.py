@@ -19,12 +19,12 @@ settings = scoring_models.settings
 
 KEYS = ["date", "state"]
 URI = "models:/demand-forecast@champion"
-STREAM = {"mini_batch_size": 2, "max_concurrency": 2, "engine": "pandas"}  # reads 2 x 2 x 8 = 32 rows at a time
+STREAM = {"mini_batch_size": 7, "max_concurrency": 2, "engine": "pandas"}  # tables of 7 rows, 3 held at a time
 
 
 @pytest.fixture()
 def rows():
-    """60 rows (two read batches of 32 and 28), shuffled, with columns the model does not use."""
+    """60 rows (eight tables of 7 and one of 4), shuffled, with columns the model does not use."""
     return tiny_features().sample(frac=1.0, random_state=3).reset_index(drop=True)
 
 
@@ -46,7 +46,7 @@ def test_streamed_output_equals_whole_frame_scoring(settings, rows, tmp_path, su
     pd.testing.assert_frame_equal(got, expected)  # rows, order, columns, dtypes
     assert csv == expected.to_csv(index=False)  # these floats lie in [1e-4, 1e10): the same text as pandas
     written = pq.ParquetFile(Lake.of(settings).parquet_path(GOLD_DEMAND_PREDICTIONS, pub.version))
-    assert written.num_row_groups == 2  # one per read batch: the input was never scored whole
+    assert written.num_row_groups == 9  # one per mini-batch: the input was never scored whole
 
 
 def test_categorical_keys_stay_categorical_and_write_their_values(settings, rows, tmp_path):

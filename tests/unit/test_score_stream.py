@@ -13,8 +13,8 @@ from smelter.catalog import GOLD_DEMAND_PREDICTIONS, GOLD_HEART_FEATURES
 from smelter.scoring import RejectedRowsError, ScoringModel
 from tasks.common import score_inputs
 from tasks.common.score_inputs import ScoringInputError, input_batches
-from tasks.common.score_output import PredictionsWriter, append_csv, csv_text, float_text
-from tasks.common.score_stream import read_batch_rows, rebatch, score_tables, stream_columns
+from tasks.common.score_output import PredictionsWriter, append_csv, csv_text, float_text, needs_quotes
+from tasks.common.score_stream import rebatch, score_tables, stream_columns
 
 
 class NegativeRow(ValueError):
@@ -49,10 +49,11 @@ def test_rebatch_cuts_batches_to_size_in_order_and_yields_one_empty_table_for_no
     assert [t.num_rows for t in empty] == [0] and empty[0].schema.names == ["x"]
 
 
-def test_read_batches_hold_several_mini_batches_per_thread():
-    assert read_batch_rows(10, 2) == 160
+def test_batch_sizes_below_one_are_refused():
     with pytest.raises(ValueError, match="must be >= 1"):
-        read_batch_rows(0, 2)  # would make rebatch loop on empty tables
+        list(rebatch(reader_of(pd.DataFrame({"x": [1.0]}), 1), 0))  # would loop on empty tables
+    with pytest.raises(ValueError, match="must be >= 1"):
+        next(score_tables(MODEL, [pa.table({"id": [1], "x": [1.0]})], ["id"], max_concurrency=0))
 
 
 def test_score_tables_keeps_order_key_types_and_numbers_rows_across_tables():
@@ -68,17 +69,18 @@ def test_score_tables_keeps_order_key_types_and_numbers_rows_across_tables():
         list(score_tables(MODEL, bad, ["id"], source="rows.csv"))
 
 
-def test_score_tables_pulls_the_input_lazily():
+def test_score_tables_holds_at_most_one_table_more_than_it_scores_at_once():
     pulled = []
 
     def tables():
-        for i in range(3):
+        for i in range(10):
             pulled.append(i)
             yield pa.table({"id": [i], "x": [float(i)]})
 
-    scored = score_tables(MODEL, tables(), ["id"])
-    next(scored)
-    assert pulled == [0]  # one input table in memory at a time, not the whole input
+    scored = score_tables(MODEL, tables(), ["id"], max_concurrency=2)
+    assert next(scored).column("id").to_pylist() == [0]
+    assert pulled == [0, 1, 2]  # the first result waits for no more than 2 + 1 input tables, not the whole input
+    assert [t.column("prediction").to_pylist() for t in scored] == [[2.0 * i] for i in range(1, 10)]
 
 
 def test_stream_columns_reads_keys_and_model_inputs_only():
@@ -153,6 +155,22 @@ def test_float_text_differs_from_repr_only_in_notation_outside_1e_4_to_1e10():
     assert text[:5] == [repr(v) for v in values[:5]]
     assert text[5:] == ["0.00001", "1.5e-7", "1.2345678901e+10"]
     assert [float(t) for t in text] == values
+
+
+def test_float_text_of_columns_with_no_some_or_only_whole_numbers():
+    assert float_text(pa.chunked_array([[0.5, None, 1.25]])).to_pylist() == ["0.5", None, "1.25"]
+    assert float_text(pa.chunked_array([[2022.0, None], [-0.0]])).to_pylist() == ["2022.0", None, "-0.0"]
+    assert float_text(pa.chunked_array([[2022.0, 0.5, float("inf")]])).to_pylist() == ["2022.0", "0.5", "inf"]
+
+
+def test_needs_quotes_searches_only_the_values_of_a_slice_of_any_text_type():
+    text = pa.chunked_array([["Ohio", "a,b", "Utah"], ["Texas"]])
+    assert needs_quotes(text)
+    assert not needs_quotes(pa.chunked_array([text.chunk(0).slice(2), text.chunk(1)]))  # "a,b" lies before it
+    assert not needs_quotes(pa.chunked_array([text.chunk(0).slice(0, 1)]))
+    for quoted in ['say "hi"', "x\ny", "x\ry"]:
+        assert needs_quotes(pa.chunked_array([pa.array(["ok", None, quoted], pa.large_string())]))
+    assert not needs_quotes(pa.chunked_array([pa.array([None, ""]), pa.array([], pa.string())]))
 
 
 def test_writer_appends_tables_in_order_to_parquet_and_csv(tmp_path):

@@ -187,3 +187,14 @@ def test_a_test_outside_a_tier_folder_is_refused(pytester):
     result = _inner_run(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*tests outside a tier folder*test_loose.py*"])
+
+
+def test_batch_scoring_size_and_threads_are_settings_of_at_least_one(tmp_path, monkeypatch):
+    defaults = load_settings().scoring
+    assert (defaults.mini_batch_size, defaults.max_concurrency) == (100_000, 2)
+    monkeypatch.setenv("SMELTER_SCORING__MINI_BATCH_SIZE", "250000")
+    cfg = write_config(tmp_path, "[scoring]\nmax_concurrency = 1\n")
+    scoring = load_settings(config_file=cfg).scoring
+    assert (scoring.mini_batch_size, scoring.max_concurrency) == (250_000, 1)
+    with pytest.raises(ValidationError, match="mini_batch_size"):
+        load_settings(scoring={"mini_batch_size": 0})
