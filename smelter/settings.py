@@ -70,9 +70,10 @@ class LakeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     keep_versions: int = 5
-    # on a local master a quality gate collects the frame and validates it in pandas (several times faster
-    # for laptop-size data) up to this many rows; above it (and always on a cluster) GX runs in Spark
-    gate_pandas_max_rows: int = 2_000_000
+    # on a local master a quality gate collects the frame and validates it in pandas (faster for small
+    # frames) up to this many rows; above it (and always on a cluster) on Spark-side aggregates, whose
+    # row-wise counts a Delta dataset's write computes anyway (1.4M rows: pandas 5.6 s, aggregates ~1.5 s)
+    gate_pandas_max_rows: int = 500_000
 
 
 class ScoringSettings(BaseModel):
