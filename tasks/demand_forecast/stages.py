@@ -33,23 +33,21 @@ from smelter.results import DatasetPublished, ModelRegistered, ModelTrained
 from smelter.settings import Settings
 from smelter.spark import get_lake_spark, is_connect
 from smelter.tracking import configure_mlflow
-from tasks.common import landing
-from tasks.common.ingest import current_run_id, ingest_csv, ingest_landing, landing_log_path
+from tasks.common.ingest import current_run_id, ingest_csv, ingest_landing
 from tasks.demand_forecast import suites
 from tasks.demand_forecast.features import build_gold
-from tasks.demand_forecast.model import ForecasterParams
-from tasks.demand_forecast.refine import (
-    POPULATION_ID,
-    SALES_RAW,
-    STORE,
-    check_population_covers,
-    check_store_states,
-    first_sightings,
-    in_months,
-    refine_sales,
-    store_states,
-    unpivot_population,
+from tasks.demand_forecast.increments import (
+    checked_stores,
+    gold_increment,
+    known_stores,
+    landing_months,
+    mark_landing_refined,
+    month_partitions,
+    refined_sales,
+    sales_increment,
 )
+from tasks.demand_forecast.model import ForecasterParams
+from tasks.demand_forecast.refine import POPULATION_ID, SALES_RAW, STORE, check_population_covers, unpivot_population
 from tasks.demand_forecast.sources import write_profile
 from tasks.demand_forecast.train import register_forecaster, train_and_track
 
@@ -160,55 +158,35 @@ def _unchanged(lake: Lake, ds: Dataset, detail: str) -> DatasetPublished:
     return DatasetPublished(ds.key, lake.current_version(ds), None, new=False, detail=detail, path=str(lake.root))
 
 
-def _months(settings: Settings, backfill: tuple[str, str] | None) -> tuple[dict, list[tuple[int, int]]]:
-    log = landing.read_log(landing_log_path(Lake.of(settings), BRONZE_DAILY_SALES))
-    return log, landing.months_to_refresh(log, backfill)
-
-
-def _month_partitions(months: list[tuple[int, int]]) -> list[dict[str, int]]:
-    return [{"year": y, "month": m} for y, m in months]
-
-
 @task(name=P.task("refine-sales"), **SPARK_TASK)
 def refine_sales_stage(settings: Settings, start: str, end: str, backfill: bool = False) -> DatasetPublished:
     """bronze -> silver sales for the months the pending landing files touch (a backfill: every month from
     ``start`` to ``end``); those month partitions are replaced, the others kept. A store under two
     states fails before anything is published."""
-    log, months = _months(settings, (start, end) if backfill else None)
     lake = Lake.of(settings)
+    log, months = landing_months(lake, (start, end) if backfill else None)
     if not months:
         return _unchanged(lake, SILVER_DAILY_SALES, "no new sales")
     spark = get_lake_spark(settings)
-    files = landing.files_covering(log, months)
-    groups = [[{"source_file": f} for f in group] for group in landing.files_by_year(log, files)]
-    bronze = lake.read_spark(spark, BRONZE_DAILY_SALES, groups=groups)  # a scan a year: a silver file a month
-    silver = refine_sales(bronze)
-    if not landing.within_months(log, files, months):  # a file spans months not recomputed (the filter parses)
-        silver = in_months(silver, months)
-    source = f"{lake.root / BRONZE_DAILY_SALES.key} ({len(files)} file(s), {len(months)} month(s))"
-    try:
-        known = lake.read_pandas(SILVER_STORES)
-    except DatasetNotFoundError:
-        known = pd.DataFrame({"store": pd.Series(dtype=str), "state": pd.Series(dtype=str)})
+    inc = sales_increment(log, months)
+    silver = refined_sales(lake.read_spark(spark, BRONZE_DAILY_SALES, groups=inc.groups), inc)
+    source = f"{lake.root / BRONZE_DAILY_SALES.key} ({len(inc.files)} file(s), {len(months)} month(s))"
+    known = known_stores(lake)
     stores: list[pd.DataFrame] = []
     published = gate_and_publish(
         silver,
         settings,
         SILVER_DAILY_SALES,
         source,
-        _month_partitions(months),
-        before_gate=lambda written: stores.append(
-            check_store_states(
-                store_states(written).toPandas(), known, lambda clash: first_sightings(written, clash).toPandas()
-            )
-        ),
+        month_partitions(months),
+        before_gate=lambda written: stores.append(checked_stores(written, known)),
         states=suites.known_states(),
         start=start,
         end=end,
     )
     if len(stores[0]) != len(known):
         lake.publish_pandas(SILVER_STORES, stores[0], {"source": SILVER_DAILY_SALES.key})
-    return replace(published, detail=f"{len(months)} month(s) from {len(files)} file(s)")
+    return replace(published, detail=f"{len(months)} month(s) from {len(inc.files)} file(s)")
 
 
 @task(name=P.task("refine-population"), **SPARK_TASK)
@@ -238,16 +216,6 @@ def refine_population_stage(settings: Settings, start: str, end: str) -> Dataset
     )
 
 
-def _gold_is_current(lake: Lake, population_version: str, test_start: str) -> bool:
-    """Gold exists and was built from this population version and test split: months not recomputed
-    can be kept."""
-    try:
-        built = lake.manifest(GOLD_DEMAND_FEATURES)["metadata"]
-    except DatasetNotFoundError:
-        return False
-    return built.get("population_version") == population_version and built.get("test_start") == test_start
-
-
 @task(name=P.task("build-features"), **SPARK_TASK)
 def build_features_stage(
     settings: Settings, test_start: str, start: str = "", end: str = "", backfill: bool = False
@@ -255,28 +223,19 @@ def build_features_stage(
     """silver -> gold for the months refine recomputed (all of them when the population or the test split
     changed since gold was built); then the landing files that fed them are marked refined."""
     lake = Lake.of(settings)
-    log, months = _months(settings, (start, end) if backfill else None)
-    population_version = lake.current_version(SILVER_STATE_POPULATION)
-    full = not _gold_is_current(lake, population_version, test_start)
-    if not months and not full:
+    log, months = landing_months(lake, (start, end) if backfill else None)
+    inc = gold_increment(lake, months, test_start)
+    if inc.nothing_to_do:
         return _unchanged(lake, GOLD_DEMAND_FEATURES, "no new sales")
     spark = get_lake_spark(settings)
-    sales = lake.read_spark(spark, SILVER_DAILY_SALES, partitions=None if full else _month_partitions(months))
-    population = lake.read_spark(spark, SILVER_STATE_POPULATION)
-    gold = build_gold(sales, population, test_start)
+    sales = lake.read_spark(spark, SILVER_DAILY_SALES, partitions=inc.sales_partitions)
+    gold = build_gold(sales, lake.read_spark(spark, SILVER_STATE_POPULATION), test_start)
     source = f"{lake.root / SILVER_DAILY_SALES.key} + {lake.data_path(SILVER_STATE_POPULATION)}"
     published = gate_and_publish(
-        gold,
-        settings,
-        GOLD_DEMAND_FEATURES,
-        source,
-        "all" if full else _month_partitions(months),
-        {"population_version": population_version, "test_start": test_start},
-        states=suites.known_states(),
+        gold, settings, GOLD_DEMAND_FEATURES, source, inc.replace, inc.metadata, states=suites.known_states()
     )
-    pending = [r.name for r in log.values() if not r.refined]
-    landing.write_log(landing_log_path(lake, BRONZE_DAILY_SALES), landing.mark_refined(log, pending))
-    return replace(published, detail="all months" if full else f"{len(months)} month(s)")
+    mark_landing_refined(lake, log)
+    return replace(published, detail="all months" if inc.full else f"{len(months)} month(s)")
 
 
 @task(name=P.task("train-forecaster"), cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5, timeout_seconds=1800)
