@@ -98,3 +98,18 @@ def test_totals_observed_by_a_write_give_the_report_of_the_aggregation_job(spark
     own = quality.validate_spark(staged, suite(), "silver/x", "bronze/x", aggregates=True)
     assert given.success == own.success == (rows is GOOD)
     assert given.results == own.results
+
+
+def test_keys_whose_hashes_collide_are_told_apart_by_their_values(spark, monkeypatch):
+    """Every key hashing alike (a collision everywhere): only keys really repeated count, named by row."""
+    from pyspark.sql import functions as F
+
+    from smelter import quality_spark
+
+    monkeypatch.setattr(quality_spark, "_key_hash", lambda keys: F.lit(0).cast("long"))
+    unique = quality.validate_spark(frame(spark, GOOD), suite(), "silver/x", "bronze/x", aggregates=True)
+    assert unique.results[-1].success and unique.results[-1].unexpected_count == 0
+    repeated = quality.validate_spark(frame(spark, BAD), suite(), "silver/x", "bronze/x", aggregates=True)
+    outcome = repeated.results[-1]
+    assert not outcome.success and outcome.unexpected_count == 2
+    assert sorted(e["row"] for e in outcome.examples) == [2, 6]
