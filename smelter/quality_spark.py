@@ -128,18 +128,29 @@ def _examples(rows: SparkDataFrame, row_id: str, examples: int) -> list[dict[str
     return [{"row": plain(v.get(row_id)), "by": row_id if row_id in v else "index", "values": plain(v)} for v in found]
 
 
+def _row_wise_checks(suite) -> dict[int, Check]:
+    """The translated row-wise checks of ``suite``, keyed by their index in it."""
+    checks = {i: _check(e) for i, e in enumerate(suite.expectations) if translatable(e)}
+    return {i: c for i, c in checks.items() if c.kind in ROW_WISE}
+
+
+def _counts(checks: dict[int, Check], columns: list[str]) -> list[Column]:
+    """``rows`` and a ``bad_<i>`` count per check ``i`` whose columns are all in ``columns``."""
+    from pyspark.sql import functions as F
+
+    sums = [
+        F.sum(F.when(_bad(check), 1).otherwise(0)).alias(f"bad_{i}")
+        for i, check in checks.items()
+        if set(check.columns) <= set(columns)
+    ]
+    return [F.count(F.lit(1)).alias("rows"), *sums]
+
+
 def totals(suite, columns: list[str]) -> list[Column]:
     """The aggregates the row-wise checks of ``suite`` need over a frame of ``columns``: ``rows`` and a
     ``bad_<i>`` count per translated row-wise expectation ``i`` (its index in the suite) whose columns
     exist. For ``DataFrame.observe``: computed by the job that writes the frame, not by a job of its own."""
-    from pyspark.sql import functions as F
-
-    sums = []
-    for i, expectation in enumerate(suite.expectations):
-        check = _check(expectation)
-        if translatable(expectation) and check.kind in ROW_WISE and set(check.columns) <= set(columns):
-            sums.append(F.sum(F.when(_bad(check), 1).otherwise(0)).alias(f"bad_{i}"))
-    return [F.count(F.lit(1)).alias("rows"), *sums]
+    return _counts(_row_wise_checks(suite), columns)
 
 
 def _row_wise(
@@ -148,12 +159,9 @@ def _row_wise(
     """The rows of ``sdf`` and the outcome of each row-wise check (keyed by its index in the suite): from
     the ``known`` totals (:func:`totals`, observed while the frame was written), else one aggregation job
     for all of them. Example rows of a failed check are read from ``sdf``."""
-    from pyspark.sql import functions as F
-
     missing = {i: [c for c in ch.columns if c not in sdf.columns] for i, ch in checks.items()}
     if known is None:
-        sums = [F.sum(F.when(_bad(ch), 1).otherwise(0)).alias(f"bad_{i}") for i, ch in checks.items() if not missing[i]]
-        known = sdf.agg(F.count(F.lit(1)).alias("rows"), *sums).collect()[0].asDict()
+        known = sdf.agg(*_counts(checks, sdf.columns)).collect()[0].asDict()
     rows = int(known["rows"])
     outcomes = {}
     for i, check in checks.items():
@@ -223,8 +231,7 @@ def validate(
     started = time.perf_counter()
     expectations = list(suite.expectations)
     ours = {i: _check(e) for i, e in enumerate(expectations) if translatable(e)}
-    row_wise = {i: c for i, c in ours.items() if c.kind in ROW_WISE}
-    rows, outcomes = _row_wise(row_wise, sdf, row_id, examples, known)
+    rows, outcomes = _row_wise(_row_wise_checks(suite), sdf, row_id, examples, known)
     for i, check in ours.items():
         if check.kind in SCHEMA:
             outcomes[i] = _schema_outcome(check, sdf)
