@@ -48,14 +48,20 @@ def demand_forecast_refine(
     Only the months the new files touch are recomputed; ``backfill`` recomputes every month from
     ``start`` to ``end``. A landing file changed since it was refined is an error unless
     ``replace_changed``. Population is refined first: a population file that does not cover the sales
-    period fails before any silver dataset is published."""
+    period fails before silver sales are published. The sales ingest runs beside the population's branch
+    (Prefect futures): a bad sales file stops the run before silver sales, not the population's refresh."""
     settings = load_settings()
     if sales_path is None or population_path is None:
         generated = generate_sources(settings, start, end, states, profile)
         sales_path = sales_path or generated["daily_sales"]
         population_path = population_path or generated["state_population"]
-    bronze = [ingest_sales(settings, sales_path, replace_changed), ingest_population(settings, population_path)]
-    silver = [refine_population_stage(settings, start, end), refine_sales_stage(settings, start, end, backfill)]
+    # two branches at once: the sales files land (Arrow, in threads) while the population is landed and
+    # refined (Spark's first jobs, the quality library's import): neither reads what the other writes
+    sales = ingest_sales.submit(settings, sales_path, replace_changed)
+    population = ingest_population.submit(settings, population_path)
+    refined_population = refine_population_stage.submit(settings, start, end, return_state=False, wait_for=[population])
+    bronze = [sales.result(), population.result()]
+    silver = [refined_population.result(), refine_sales_stage(settings, start, end, backfill)]
     gold = build_features_stage(settings, test_start, start, end, backfill)
     announce_gold_stage(gold)
     return publish_run_summary({"bronze": bronze, "silver": silver, "gold": gold})
