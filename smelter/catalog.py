@@ -102,8 +102,8 @@ _DEMAND_SUITES = "tasks.demand_forecast.suites"
 BRONZE_DAILY_SALES = Dataset(
     "daily_sales",
     "bronze",
-    "raw sales files as ingested (text), one partition per landing file",
-    partition_by=("source_file",),
+    "raw sales files as ingested (text), a partition per landing month (the month a file's name gives)",
+    partition_by=("landing_month",),
     storage="delta",
 )
 BRONZE_STATE_POPULATION = Dataset("state_population", "bronze", "raw state population, one column per year")

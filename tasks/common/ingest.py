@@ -9,11 +9,16 @@ whose checksum is already the current bronze version publishes nothing new.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from smelter.catalog import Dataset
 from smelter.lake import DatasetNotFoundError, Lake, Published
@@ -100,11 +105,11 @@ def ingest_landing(
     replace_changed: bool = False,
 ) -> DatasetPublished:
     """Land the files of ``source`` (a CSV file or a folder of them) that bronze ``ds`` (a Delta table
-    partitioned by ``source_file``) does not hold yet, in one commit; record them in the landing log as
-    pending (see :mod:`tasks.common.landing`). Bad files are a :class:`RawFileError` naming each, raised
-    after the good ones have landed; nothing past bronze is touched here."""
-    import pyarrow as pa
-
+    partitioned by landing month, :func:`tasks.common.landing.landing_month`) does not hold yet, in one
+    commit; record them in the landing log as pending (see :mod:`tasks.common.landing`). The months the
+    files fall in are rewritten as one file each: the rows other files put there are kept, a changed
+    file's old rows are dropped. Bad files are a :class:`RawFileError` naming each, raised after the good
+    ones have landed; nothing past bronze is touched here."""
     from tasks.common import landing
 
     log_path = landing_log_path(lake, ds)
@@ -115,12 +120,17 @@ def ingest_landing(
         [(c, pa.string()) for c in [*required, *optional]]
         + [(landing.SOURCE_ROW, pa.int32())]
         + [(c, pa.string()) for c in ("_source_sha256", "_ingested_at", "_flow_run_id", "source_file")]
+        + [(landing.BRONZE_PARTITION, pa.string())]
     )
+    migrate_bronze(lake, ds, schema)
     published: list[Published] = []
 
     def write(tables, names) -> None:
+        months = sorted({landing.landing_month(n) for n in names})
+        kept = kept_rows(lake, ds, months, names)
         meta = {"source": str(source), "files": names, "flow_run_id": run_id}
-        published.append(lake.publish_arrow(ds, tables, schema, meta, [{"source_file": n} for n in names]))
+        partitions = [{landing.BRONZE_PARTITION: m} for m in months]
+        published.append(lake.publish_arrow(ds, chain(kept, tables), schema, meta, partitions))
 
     done = landing.ingest_files(plan, log, required, optional, date_column, run_id, write)
     landing.write_log(log_path, done.log)
@@ -134,3 +144,57 @@ def ingest_landing(
         return replace(DatasetPublished.of(published[0]), detail=detail)
     version = lake.current_version(ds)
     return DatasetPublished(ds.key, version, None, new=False, detail=detail, path=str(lake.data_path(ds)))
+
+
+def kept_rows(lake: Lake, ds: Dataset, months: list[str], names: list[str]) -> Iterator[pa.Table]:
+    """The rows bronze ``ds`` holds in the landing ``months`` from files other than ``names`` (those
+    a write of ``names`` rewrites into the months' new files), batch by batch."""
+    import pyarrow.compute as pc
+
+    from tasks.common.landing import BRONZE_PARTITION
+
+    try:
+        dataset = lake.arrow_dataset(ds)
+    except DatasetNotFoundError:
+        return
+    wanted = pc.field(BRONZE_PARTITION).isin(months) & ~pc.field("source_file").isin(names)
+    for batch in dataset.to_batches(filter=wanted):
+        if batch.num_rows:
+            yield pa.Table.from_batches([batch])
+
+
+def migrate_bronze(lake: Lake, ds: Dataset, schema: pa.Schema) -> Path | None:
+    """A bronze ``ds`` written before it was partitioned by landing month (one partition per file): its
+    rows are written once into a new table of today's layout, which takes its place; the old table is
+    moved to ``<layer>/_replaced/<name>-<time>`` (its versions stay readable there). Returns where it went."""
+    import pyarrow.compute as pc
+
+    from smelter import delta
+    from tasks.common.landing import BRONZE_PARTITION, landing_month
+
+    table = lake.root / ds.layer / ds.name
+    try:
+        partitioned = list(delta.load(table).metadata().partition_columns)
+    except DatasetNotFoundError:
+        return None
+    if partitioned == list(ds.partition_by):
+        return None
+
+    def relaid() -> Iterator[pa.Table]:
+        for batch in lake.arrow_dataset(ds).to_batches():
+            if batch.num_rows:
+                names = pc.unique(batch["source_file"])
+                months = pa.array([landing_month(n) for n in names.to_pylist()], pa.string())
+                month = pc.take(months, pc.index_in(batch["source_file"], names))
+                yield pa.Table.from_batches([batch]).append_column(BRONZE_PARTITION, month)
+
+    new = table.with_name(f"_{ds.name}-relaid")
+    shutil.rmtree(new, ignore_errors=True)
+    delta.write_arrow(relaid(), new, schema, ds.partition_by, "all", {"relaid_from": str(table)})
+    moved = lake.root / ds.layer / "_replaced" / f"{ds.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    for extra in table.glob("_landing_log.json"):
+        shutil.copy2(extra, new / extra.name)
+    os.replace(table, moved)
+    os.replace(new, table)
+    return moved

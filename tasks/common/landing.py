@@ -40,6 +40,8 @@ from tasks.common.ingest import RawFileError, file_sha256
 
 PERIOD = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?$")  # ..._2021-07-04 (a day) or ..._2021-07 (a month)
 SOURCE_ROW = "_source_row"
+BRONZE_PARTITION = "landing_month"  # bronze's partition column: a month of landing files in one Parquet file
+UNDATED = "undated"  # the bronze partition of files whose name gives no period
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -277,19 +279,30 @@ def within_months(log: dict[str, FileRecord], names: Iterable[str], months: Iter
     return all(set(months_of([log[name]])) <= wanted for name in names)
 
 
-def files_by_year(log: dict[str, FileRecord], names: Iterable[str]) -> list[list[str]]:
-    """``names`` grouped by the year of their first date (in year order; a file of no date alone last):
-    reading each group by a scan of its own in few tasks keeps a year's rows together, so a write
-    partitioned by month writes about a file a month a task (see :func:`smelter.delta.read_spark`)."""
-    groups: dict[int, list[str]] = {}
-    undated = []
-    for name in sorted(names):
-        first = log[name].min_date
-        if first is None:
-            undated.append([name])
-        else:
-            groups.setdefault(int(first[:4]), []).append(name)
-    return [groups[y] for y in sorted(groups)] + undated
+def landing_month(name: str) -> str:
+    """A landing file's bronze partition: the month its name gives (``..._2021-07-04.csv`` and
+    ``..._2021-07.csv``: ``"2021-07"``), or ``"undated"`` for a name without a period (a file of any
+    dates). It follows from the name alone, so a changed file's old and new rows share a partition."""
+    period = period_of(name)
+    return f"{period[0]:%Y-%m}" if period else UNDATED
+
+
+def partitions_by_year(names: Iterable[str]) -> list[list[dict[str, str]]]:
+    """The bronze partitions holding the files ``names``, grouped by year (in order; the undated partition
+    alone, last): reading each group by a scan of its own in few tasks keeps a year's rows together, so a
+    write partitioned by month writes about a file a month a task (see :func:`smelter.delta.read_spark`)."""
+    months = sorted({landing_month(name) for name in names} - {UNDATED})
+    years: dict[str, list[dict[str, str]]] = {}
+    for month in months:
+        years.setdefault(month[:4], []).append({BRONZE_PARTITION: month})
+    undated = [[{BRONZE_PARTITION: UNDATED}]] if any(landing_month(n) == UNDATED for n in names) else []
+    return [years[y] for y in sorted(years)] + undated
+
+
+def files_in_partitions(log: dict[str, FileRecord], partitions: Iterable[dict[str, str]]) -> list[str]:
+    """The logged files whose rows are in the bronze ``partitions`` (what reading those partitions reads)."""
+    wanted = {p[BRONZE_PARTITION] for p in partitions}
+    return sorted(name for name in log if landing_month(name) in wanted)
 
 
 def mark_refined(log: dict[str, FileRecord], names: Iterable[str]) -> dict[str, FileRecord]:
@@ -319,11 +332,17 @@ class LandingIngest:
 def bronze_table(table: pa.Table, f: LandingFile, columns: list[str], ingested_at: str, run_id: str) -> pa.Table:
     """A landing file's rows as bronze: ``columns`` as text (a missing optional column is null), its line
     number, and the metadata columns ``source_file`` (the file's name), ``_source_sha256``, ``_ingested_at``,
-    ``_flow_run_id``."""
+    ``_flow_run_id`` and ``landing_month`` (its bronze partition, :func:`landing_month`)."""
     n = table.num_rows
     arrays = {c: table[c] if c in table.column_names else pa.nulls(n, pa.string()) for c in columns}
     arrays[SOURCE_ROW] = table[SOURCE_ROW]
-    constants = {"_source_sha256": f.sha256, "_ingested_at": ingested_at, "_flow_run_id": run_id, "source_file": f.name}
+    constants = {
+        "_source_sha256": f.sha256,
+        "_ingested_at": ingested_at,
+        "_flow_run_id": run_id,
+        "source_file": f.name,
+        BRONZE_PARTITION: landing_month(f.name),
+    }
     for name, value in constants.items():  # no Python list of n values: 100M rows are 400M objects
         arrays[name] = pa.repeat(pa.scalar(value, pa.string()), n)
     return pa.table(arrays)

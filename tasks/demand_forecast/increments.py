@@ -44,8 +44,8 @@ def month_partitions(months: Months) -> list[dict[str, int]]:
 
 @dataclass(frozen=True)
 class SalesIncrement:
-    """The months refine recomputes, the landing files with rows in them, those files as bronze
-    partitions grouped by year (a scan each: a silver file a month), and whether a file also holds
+    """The months refine recomputes, the landing files with rows in them, the bronze partitions holding
+    those files grouped by year (a scan each: a silver file a month), and whether a file read also holds
     rows of other months (then the refined rows are kept to ``months``)."""
 
     months: Months
@@ -55,10 +55,12 @@ class SalesIncrement:
 
 
 def sales_increment(log: dict[str, FileRecord], months: Months) -> SalesIncrement:
-    """The bronze files to read for ``months`` (see :class:`SalesIncrement`)."""
+    """The bronze partitions to read for ``months`` (see :class:`SalesIncrement`): those holding a file
+    with rows in them; the rows are kept to ``months`` when any file of those partitions has others."""
     files = landing.files_covering(log, months)
-    groups = [[{"source_file": f} for f in group] for group in landing.files_by_year(log, files)]
-    return SalesIncrement(months, files, groups, not landing.within_months(log, files, months))
+    groups = landing.partitions_by_year(files)
+    read = landing.files_in_partitions(log, [p for group in groups for p in group])
+    return SalesIncrement(months, files, groups, not landing.within_months(log, read, months))
 
 
 def refined_sales(bronze: DataFrame, inc: SalesIncrement) -> DataFrame:

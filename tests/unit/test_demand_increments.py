@@ -50,15 +50,19 @@ def test_month_partitions_name_year_and_month():
     assert month_partitions([]) == []
 
 
-def test_sales_increment_reads_the_files_of_its_months_a_scan_per_year():
+def test_sales_increment_reads_the_bronze_months_of_its_files_a_scan_per_year():
     inc = sales_increment(LOG, [(2021, 12), (2022, 1)])
     assert inc.files == ["a_2021-12.csv", "b_2022-01.csv", "d_late.csv"]
     assert inc.groups == [
-        [{"source_file": "a_2021-12.csv"}],
-        [{"source_file": "b_2022-01.csv"}, {"source_file": "d_late.csv"}],
+        [{"landing_month": "2021-12"}],
+        [{"landing_month": "2022-01"}],
+        [{"landing_month": "undated"}],  # d_late.csv: its name gives no month
     ]
     assert inc.spans_other_months  # d_late.csv holds February rows too
     assert not sales_increment(LOG, [(2022, 1), (2022, 2)]).spans_other_months
+    february = sales_increment(LOG, [(2022, 2)])  # d_late.csv's January rows are read too: filtered
+    assert february.groups == [[{"landing_month": "2022-02"}], [{"landing_month": "undated"}]]
+    assert february.spans_other_months
 
 
 def test_known_stores_are_none_before_the_first_publish(tmp_path):

@@ -10,11 +10,13 @@ from tasks.common.landing import (
     ChangedFileError,
     describe,
     describe_all,
-    files_by_year,
     files_covering,
+    files_in_partitions,
     landing_files,
+    landing_month,
     mark_refined,
     months_of,
+    partitions_by_year,
     period_of,
     plan_ingest,
     read_landing_csv,
@@ -153,24 +155,32 @@ def test_ingest_files_lands_good_files_and_collects_bad_ones(tmp_path):
     assert done.log[old.name].min_date == "2021-07-06"
 
 
-def test_files_are_grouped_by_the_year_of_their_first_date(tmp_path):
+def test_bronze_partitions_are_the_months_the_names_give_grouped_by_year(tmp_path):
     log = {
         name: record(describe_stub(name), 1, dates)
         for name, dates in {
             "b_2021-08-01.csv": ("2021-08-01", "2021-08-01"),
             "a_2021-07-31.csv": ("2021-07-31", "2021-07-31"),
+            "c_2021-08.csv": ("2021-08-01", "2021-08-31"),
             "d_2022-01-01.csv": ("2022-01-01", "2022-01-01"),
             "state_level.csv": ("2020-12-30", "2021-08-02"),
             "no_dates.csv": (None, None),
         }.items()
     }
-    assert files_by_year(log, sorted(log)) == [
-        ["state_level.csv"],
-        ["a_2021-07-31.csv", "b_2021-08-01.csv"],
-        ["d_2022-01-01.csv"],
-        ["no_dates.csv"],
+    assert [landing_month(n) for n in ("x_2021-08-01.csv", "x_2021-08.csv", "x.csv", "x_2021-13.csv")] == [
+        "2021-08",
+        "2021-08",
+        "undated",
+        "undated",  # no such month: the name gives no period
     ]
-    assert files_by_year(log, ["b_2021-08-01.csv"]) == [["b_2021-08-01.csv"]]
+    assert partitions_by_year(sorted(log)) == [
+        [{"landing_month": "2021-07"}, {"landing_month": "2021-08"}],
+        [{"landing_month": "2022-01"}],
+        [{"landing_month": "undated"}],
+    ]
+    assert partitions_by_year(["b_2021-08-01.csv"]) == [[{"landing_month": "2021-08"}]]
+    assert files_in_partitions(log, [{"landing_month": "2021-08"}]) == ["b_2021-08-01.csv", "c_2021-08.csv"]
+    assert files_in_partitions(log, [{"landing_month": "undated"}]) == ["no_dates.csv", "state_level.csv"]
     assert within_months(log, ["a_2021-07-31.csv", "b_2021-08-01.csv", "no_dates.csv"], [(2021, 7), (2021, 8)])
     assert not within_months(log, ["state_level.csv"], [(2021, 7), (2021, 8)])  # December 2020 too: filter
 
