@@ -15,33 +15,41 @@ if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
 ROW_GROUP_ROWS = 1_000_000  # rows a packed write buffers per partition before writing a row group
+FILE_ROWS = 16_000_000  # rows of a partition's file before the next rows start another (a few hundred MB)
 
 
 def write_packed(
     tables: Iterable[pa.Table], folder: Path, partition_by: Sequence[str] = (), group_rows: int | None = None
 ) -> None:
     """Write a stream of tables (one schema) as hive-style partition folders of Parquet under ``folder``
-    (partition columns in the folder names, not the files): one file per partition, its rows buffered into
-    row groups of up to ``group_rows`` (default ``ROW_GROUP_ROWS``); a partition's buffer is written out
-    when the stream moves on to another partition or it is full. Sorted input makes full row groups."""
+    (partition columns in the folder names, not the files): a file per partition (a new one after
+    ``FILE_ROWS`` rows), its rows buffered into row groups of up to ``group_rows`` (default
+    ``ROW_GROUP_ROWS``); a partition's buffer is written out when the stream moves on to another partition
+    or it is full. Sorted input makes full row groups."""
     import pyarrow.parquet as pq
 
-    limit = group_rows or ROW_GROUP_ROWS
+    limit, file_rows = group_rows or ROW_GROUP_ROWS, FILE_ROWS
     writers: dict[PartitionKey, pq.ParquetWriter] = {}
+    written: dict[PartitionKey, int] = {}
     buffers: dict[PartitionKey, list[pa.Table]] = {}
+    files = 0
 
     def flush(key: PartitionKey) -> None:
         import pyarrow as pa
 
+        nonlocal files
         parts = buffers.pop(key, [])
         if not parts:
             return
         data = pa.concat_tables(parts).drop_columns(list(partition_by))
         if key not in writers:
-            path = folder.joinpath(*_hive_folders(partition_by, key), f"part-{len(writers):06d}.parquet")
+            path = folder.joinpath(*_hive_folders(partition_by, key), f"part-{files:06d}.parquet")
             path.parent.mkdir(parents=True, exist_ok=True)
-            writers[key] = pq.ParquetWriter(path, data.schema)
+            writers[key], written[key], files = pq.ParquetWriter(path, data.schema), 0, files + 1
         writers[key].write_table(data, row_group_size=limit)
+        written[key] += data.num_rows
+        if written[key] >= file_rows:
+            writers.pop(key).close()
 
     last: PartitionKey | None = None
     try:

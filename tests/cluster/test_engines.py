@@ -234,6 +234,8 @@ def test_heart_and_network_track_into_the_tracking_server(running: Running, tmp_
             "200",
             "--min-n-eff",
             "50",
+            "--max-r-hat",  # 2 x 200 draws: the default 1.01 is a coin toss across CPUs (1.016 seen); this
+            "1.05",  # test is about tracking into the server, the gate has tests of its own
         ],
         SMELTER_MLFLOW__TRACKING_URI=server.url,
     )

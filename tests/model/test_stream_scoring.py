@@ -58,11 +58,15 @@ def test_categorical_keys_stay_categorical_and_write_their_values(settings, rows
     assert csv == expected.to_csv(index=False)
 
 
-def test_held_out_rows_stream_from_every_file_of_the_delta_table(settings):
+def test_held_out_rows_stream_from_every_file_of_the_delta_table(settings, monkeypatch):
     import pyarrow as pa
+
+    from smelter import delta_pack
 
     gold = tiny_features()
     halves = [pa.Table.from_pandas(h, preserve_index=False) for h in (gold.iloc[::2], gold.iloc[1::2])]
+    for limit in ("ROW_GROUP_ROWS", "FILE_ROWS"):  # a file a half: a partition's file ends after this many rows
+        monkeypatch.setattr(delta_pack, limit, halves[0].num_rows)
     lake = Lake.of(settings)
     lake.publish_arrow(GOLD_DEMAND_FEATURES, halves, halves[0].schema)  # test rows in both files
     assert len(lake.parquet_files(GOLD_DEMAND_FEATURES)) == 2

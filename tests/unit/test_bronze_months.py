@@ -125,3 +125,14 @@ def test_packed_writes_make_a_file_per_partition_with_bounded_row_groups(tmp_pat
     assert [a.metadata.row_group(i).num_rows for i in range(a.num_row_groups)] == [5, 2, 2]
     assert sorted(a.read().column("v").to_pylist()) == sorted([0, 1, 2, 0, 1, 2, 3, 7, 8])
     assert pq.read_table(files[1]).column("v").to_pylist() == [0, 1, 2]
+
+
+def test_a_partitions_file_ends_after_file_rows_and_the_next_rows_start_another(tmp_path, monkeypatch):
+    from smelter import delta_pack
+
+    monkeypatch.setattr(delta_pack, "FILE_ROWS", 4)
+    schema = pa.schema([("k", pa.string()), ("v", pa.int64())])
+    stream = [pa.table({"k": ["a"] * 3, "v": [i, i, i]}, schema=schema) for i in range(3)]
+    delta.write_packed(iter(stream), tmp_path, ["k"], group_rows=3)
+    files = sorted(tmp_path.rglob("*.parquet"))
+    assert [pq.read_metadata(f).num_rows for f in files] == [6, 3]  # 3 + 3 reach 4: the third table opens a file
