@@ -172,7 +172,8 @@ def migrate_bronze(lake: Lake, ds: Dataset, schema: pa.Schema) -> Path | None:
     from smelter import delta
     from tasks.common.landing import BRONZE_PARTITION, landing_month
 
-    table = lake.root / ds.layer / ds.name
+    log = landing_log_path(lake, ds)
+    table = log.parent
     try:
         partitioned = list(delta.load(table).metadata().partition_columns)
     except DatasetNotFoundError:
@@ -193,8 +194,8 @@ def migrate_bronze(lake: Lake, ds: Dataset, schema: pa.Schema) -> Path | None:
     delta.write_arrow(relaid(), new, schema, ds.partition_by, "all", {"relaid_from": str(table)})
     moved = lake.root / ds.layer / "_replaced" / f"{ds.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     moved.parent.mkdir(parents=True, exist_ok=True)
-    for extra in table.glob("_landing_log.json"):
-        shutil.copy2(extra, new / extra.name)
+    if log.exists():
+        shutil.copy2(log, new / log.name)
     os.replace(table, moved)
     os.replace(new, table)
     return moved
